@@ -125,10 +125,10 @@ pg_answers = timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5432' 2>/dev/null
 
 test: setup
 	$(call heading,Tests on SQLite)
-	@$(BIN)/pytest $(PYTEST_ARGS)
+	@$(BIN)/pytest -q $(PYTEST_ARGS)
 	@if [ "$${CI:-}" = true ] || $(pg_answers); then \
 	    printf '\n==> %s\n' "Tests on PostgreSQL (127.0.0.1:5432/test, browser tests left out)"; \
-	    PORTAL_TEST_DATABASE_URL='$(PG_TEST_URL)' $(BIN)/pytest -m "not browser" $(PYTEST_ARGS); \
+	    PORTAL_TEST_DATABASE_URL='$(PG_TEST_URL)' $(BIN)/pytest -q -m "not browser" $(PYTEST_ARGS); \
 	else \
 	    printf '\n==> %s\n' "No PostgreSQL at 127.0.0.1:5432: PostgreSQL run skipped"; \
 	fi
