@@ -69,7 +69,7 @@ install_missing_packages() {
     have_venv || missing+=(python3 python3-venv)
     command -v node >/dev/null || missing+=(nodejs)
     command -v npm >/dev/null || missing+=(npm)
-    command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
+    [[ -n $(pg_version) ]] || missing+=(postgresql)
     command -v redis-server >/dev/null || missing+=(redis-server)
     command -v mosquitto >/dev/null || missing+=(mosquitto)
     [[ -x /usr/bin/chromium ]] || missing+=(chromium)
@@ -87,8 +87,14 @@ install_missing_packages() {
 
 # --- PostgreSQL ------------------------------------------------------------------------------
 
+# The newest PostgreSQL server installed (Debian keeps each in /usr/lib/postgresql/<version>).
 pg_version() {
-    ls /etc/postgresql | sort -V | tail -n 1
+    local server versions=()
+    for server in /usr/lib/postgresql/*/bin/postgres; do
+        [[ -x $server ]] && versions+=("$(basename "$(dirname "$(dirname "$server")")")")
+    done
+    ((${#versions[@]})) && printf '%s\n' "${versions[@]}" | sort -V | tail -n 1
+    return 0
 }
 
 pg_ready() {
@@ -121,7 +127,7 @@ pg_add_trust_rules() {
 ensure_postgres() {
     local version
     version=$(pg_version)
-    [[ -n $version ]] || die "PostgreSQL is installed but /etc/postgresql has no version"
+    [[ -n $version ]] || die "no PostgreSQL server in /usr/lib/postgresql"
     if [[ ! -d /etc/postgresql/$version/main ]]; then
         need_root "create the PostgreSQL cluster"
         pg_createcluster "$version" main >/dev/null
