@@ -1,0 +1,116 @@
+"""Linli (邻里): the application factory."""
+
+import logging
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import DefaultConfig, env_overrides
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the portal: defaults, then instance/config.py, then PORTAL_* variables, then overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(env_overrides())
+    app.config.update(overrides or {})
+    _finish_config(app)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+
+    from portal import cli
+
+    cli.register(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'linli.sqlite3'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal.accounts.services import user_for_login_token
+    from portal.core.access import login_redirect
+    from portal.core.db import configure_engine, db
+    from portal.core.i18n import select_locale
+    from portal.extensions import babel, csrf, htmx, limiter, login_manager, migrate
+    from portal.realtime import init_realtime
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(user_for_login_token)
+    login_manager.unauthorized_handler(login_redirect)
+    init_realtime(app)
+    _import_models()
+
+
+def _import_models() -> None:
+    """Every model module, so the metadata (and migrations) see every table."""
+    import portal.accounts.models
+    import portal.community.models
+    import portal.notifications.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts import bp as accounts_bp
+    from portal.community import bp as community_bp
+    from portal.core.i18n import bp as i18n_bp
+    from portal.home import bp as home_bp
+    from portal.notifications import bp as notifications_bp
+
+    for blueprint in (home_bp, accounts_bp, community_bp, notifications_bp, i18n_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from flask import request
+
+    from portal.core.db import begin_write
+    from portal.core.errors import register_error_handlers
+    from portal.core.htmx import add_vary_header
+    from portal.core.i18n import template_globals
+    from portal.core.security import add_security_headers
+
+    @app.before_request
+    def writes_start_immediately():
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            begin_write()
+
+    app.after_request(add_vary_header)
+    app.after_request(add_security_headers)
+    app.context_processor(template_globals)
+    register_error_handlers(app)

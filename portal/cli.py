@@ -1,0 +1,49 @@
+"""Command-line entry points: `flask demo seed`, `flask serve`, account helpers."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+demo = AppGroup("demo", help="Demo community for trying Linli out.")
+
+
+@demo.command("seed")
+def seed_command():
+    """Create (once) the demo community with its people; prints the logins."""
+    from portal.demo import DEMO_PASSWORD, seed_demo
+
+    logins = seed_demo()
+    click.echo(f"Demo community ready; every demo login uses the password {DEMO_PASSWORD}")
+    for role, phone, name in logins:
+        click.echo(f"  {role:<16} {phone}  {name}")
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Address to listen on (PORTAL_HOST, 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (PORTAL_PORT, 5000).")
+def serve_command(host, port):
+    """Serve the portal with Socket.IO for local use and demos."""
+    from portal.demo import DEMO_PASSWORD, demo_logins
+    from portal.extensions import socketio
+
+    host = host or current_app.config.get("HOST", "127.0.0.1")
+    port = port or int(current_app.config.get("PORT", 5000))
+    click.echo(f"\nLinli is running at http://{host}:{port}/")
+    logins = demo_logins()
+    if logins:
+        click.echo(f"Demo logins (password {DEMO_PASSWORD}):")
+        for role, phone, name in logins:
+            click.echo(f"  {role:<16} {phone}  {name}")
+    click.echo("Press Ctrl+C to stop.\n")
+    socketio.run(
+        current_app._get_current_object(),
+        host=host,
+        port=port,
+        allow_unsafe_werkzeug=True,
+        use_reloader=False,
+    )
+
+
+def register(app) -> None:
+    app.cli.add_command(demo)
+    app.cli.add_command(serve_command)

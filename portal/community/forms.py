@@ -1,0 +1,90 @@
+"""Forms for communities, joining, and member administration."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.accounts.forms import AccountFieldsMixin, strip
+from portal.community.models import Role
+from portal.community.services import ROLE_LABELS
+
+
+def unit_choices(community) -> dict:
+    """Units grouped by building, for a <select> with optgroups."""
+    return {b.name: [(u.id, u.name) for u in b.units] for b in community.buildings}
+
+
+class UnitFieldMixin:
+    unit = SelectField(
+        _l("Building and unit"),
+        coerce=int,
+        validate_choice=False,  # the service checks the unit belongs to the community
+        validators=[InputRequired(_l("Choose your building and unit."))],
+    )
+
+
+class JoinForm(UnitFieldMixin, FlaskForm):
+    """A logged-in person joining another community."""
+
+
+class NewcomerJoinForm(UnitFieldMixin, AccountFieldsMixin, FlaskForm):
+    """Someone without an account joining by invitation."""
+
+
+class ApplyForm(UnitFieldMixin, FlaskForm):
+    note = TextAreaField(
+        _l("A few words for the admins"),
+        [Optional(), Length(max=500)],
+        filters=[strip],
+        description=_l("For example which flat you live in, or who knows you."),
+    )
+
+
+class NewcomerApplyForm(ApplyForm, AccountFieldsMixin):
+    pass
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RolesForm(FlaskForm):
+    roles = MultiCheckboxField(
+        _l("Roles"),
+        coerce=int,
+        choices=[(int(role), label) for role, label in ROLE_LABELS.items()],
+    )
+
+    def selected_roles(self) -> Role:
+        value = Role(0)
+        for role in self.roles.data or []:
+            value |= Role(role)
+        return value
+
+
+class CommunityForm(FlaskForm):
+    name = StringField(_l("Community name"), [InputRequired(), Length(max=80)], filters=[strip])
+    city = StringField(_l("City"), [Optional(), Length(max=40)], filters=[strip])
+    address = StringField(_l("Address"), [Optional(), Length(max=200)], filters=[strip])
+    buildings = TextAreaField(
+        _l("Buildings and units"),
+        [InputRequired(), Length(max=5000)],
+        description=_l("One building per line, then its units: 1栋: 1单元, 2单元"),
+    )
+    admin_phone = StringField(
+        _l("First admin's mobile number (optional)"),
+        [Optional(), Length(max=20)],
+        filters=[strip],
+        description=_l("An existing account becomes the community's admin."),
+    )
+
+
+class BuildingsForm(FlaskForm):
+    buildings = TextAreaField(
+        _l("Add buildings and units"),
+        [InputRequired(), Length(max=5000)],
+        description=_l("One building per line, then its units: 5栋: 1单元, 2单元"),
+    )

@@ -1,0 +1,292 @@
+"""Communities and membership: creating communities, invitations, applications, roles."""
+
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.accounts.models import User
+from portal.community.models import (
+    Building,
+    Community,
+    Invite,
+    Membership,
+    MembershipStatus,
+    Role,
+    Unit,
+)
+from portal.core.db import db, utcnow
+from portal.core.errors import DomainError
+from portal.core.signals import member_joined
+from portal.notifications.services import notify
+
+ROLE_LABELS = {
+    Role.RESIDENT: _l("Resident"),
+    Role.LEADER: _l("Group leader"),
+    Role.VOLUNTEER: _l("Volunteer"),
+    Role.ADMIN: _l("Admin"),
+    Role.KIOSK: _l("Kiosk screen"),
+}
+
+
+def role_names(roles: Role) -> str:
+    return ", ".join(str(label) for role, label in ROLE_LABELS.items() if roles & role)
+
+
+def parse_buildings(text: str) -> list[tuple[str, list[str]]]:
+    """Parse lines like "1栋: 1单元, 2单元" into (building, [units]); a bare name gets "1单元"."""
+    result, seen = [], set()
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, _, units = line.replace("：", ":").partition(":")
+        name = name.strip()
+        unit_names = [u.strip() for u in units.replace("，", ",").split(",") if u.strip()]
+        if not name or len(name) > 40 or any(len(u) > 40 for u in unit_names):
+            raise DomainError(_l("Each line needs a building name, then units: 1栋: 1单元, 2单元"))
+        if name in seen or len(set(unit_names)) != len(unit_names):
+            raise DomainError(_l("Building “%(name)s” or one of its units is listed twice.", name=name))
+        seen.add(name)
+        result.append((name, unit_names or ["1单元"]))
+    if not result:
+        raise DomainError(_l("List at least one building."))
+    return result
+
+
+def create_community(
+    name: str, city: str, address: str, buildings_text: str, admin: User | None = None
+) -> Community:
+    """A new community with its buildings and units, and optionally its first admin."""
+    name = name.strip()
+    if db.session.scalar(sa.select(Community.id).where(Community.name == name)):
+        raise DomainError(_l("A community with this name exists already."), "name")
+    community = Community(name=name, city=city.strip(), address=address.strip())
+    db.session.add(community)
+    add_buildings(community, parse_buildings(buildings_text))
+    if admin is not None:
+        db.session.add(
+            Membership(
+                user_id=admin.id,
+                community_id=community.id,
+                roles=Role.RESIDENT | Role.ADMIN,
+                status=MembershipStatus.ACTIVE,
+                decided_at=utcnow(),
+            )
+        )
+        admin.active_community_id = admin.active_community_id or community.id
+    db.session.flush()
+    return community
+
+
+def add_buildings(community: Community, spec: list[tuple[str, list[str]]]) -> None:
+    """Add buildings (and units) that the community does not have yet."""
+    existing = {b.name: b for b in community.buildings}
+    for position, (building_name, unit_names) in enumerate(spec, start=len(existing)):
+        building = existing.get(building_name)
+        if building is None:
+            building = Building(name=building_name, sort_key=position)
+            community.buildings.append(building)
+        have = {u.name for u in building.units}
+        for unit_position, unit_name in enumerate(unit_names, start=len(have)):
+            if unit_name not in have:
+                building.units.append(Unit(name=unit_name, sort_key=unit_position))
+    db.session.flush()
+
+
+def unit_in_community(community_id: int, unit_id: int | None) -> Unit:
+    """The unit if it belongs to the community, else a DomainError on the unit field."""
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if unit is None or unit.building.community_id != community_id:
+        raise DomainError(_l("Choose your building and unit from the list."), "unit")
+    return unit
+
+
+def membership_of(user: User, community_id: int) -> Membership | None:
+    return db.session.scalar(
+        sa.select(Membership).where(
+            Membership.user_id == user.id, Membership.community_id == community_id
+        )
+    )
+
+
+def active_memberships(user: User) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .join(Community)
+            .where(Membership.user_id == user.id, Membership.status == MembershipStatus.ACTIVE)
+            .order_by(Community.name)
+        )
+    )
+
+
+def _ensure_can_join(user: User, community_id: int) -> Membership | None:
+    existing = membership_of(user, community_id)
+    if existing and existing.status in (MembershipStatus.ACTIVE, MembershipStatus.PENDING):
+        raise DomainError(_l("You are already a member of this community or have applied."))
+    return existing
+
+
+def _admins_of(community_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership.user_id).where(
+                Membership.community_id == community_id,
+                Membership.status == MembershipStatus.ACTIVE,
+                Membership.roles.op("&")(int(Role.ADMIN)) != 0,
+            )
+        )
+    )
+
+
+def create_invite(inviter: Membership) -> Invite:
+    """An expiring invitation to the inviter's community."""
+    hours = current_app.config["INVITE_TTL_HOURS"]
+    invite = Invite(
+        token=secrets.token_urlsafe(32),
+        community_id=inviter.community_id,
+        inviter_id=inviter.user_id,
+        expires_at=utcnow() + timedelta(hours=hours),
+    )
+    db.session.add(invite)
+    db.session.flush()
+    return invite
+
+
+def find_invite(token: str) -> Invite | None:
+    return db.session.scalar(sa.select(Invite).where(Invite.token == token))
+
+
+def revoke_invite(invite: Invite) -> None:
+    invite.revoked_at = invite.revoked_at or utcnow()
+
+
+def join_by_invite(user: User, invite: Invite, unit: Unit) -> Membership:
+    """Join the invite's community as a resident, recording who invited whom."""
+    if not invite.is_usable(utcnow()):
+        raise DomainError(_l("This invitation has expired. Ask your neighbour for a new one."))
+    if invite.inviter_id == user.id:
+        raise DomainError(_l("You cannot accept your own invitation."))
+    membership = _ensure_can_join(user, invite.community_id) or Membership(
+        user_id=user.id, community_id=invite.community_id
+    )
+    membership.building_id, membership.unit_id = unit.building_id, unit.id
+    membership.roles = Role.RESIDENT
+    membership.status = MembershipStatus.ACTIVE
+    membership.invite_id, membership.invited_by_id = invite.id, invite.inviter_id
+    membership.decided_at = utcnow()
+    db.session.add(membership)
+    user.active_community_id = invite.community_id
+    db.session.flush()
+    notify(
+        invite.inviter_id,
+        "invite_accepted",
+        community_id=invite.community_id,
+        name=user.display_name,
+        community=invite.community.name,
+    )
+    member_joined.send(membership, via="invite")
+    return membership
+
+
+def apply_to_join(user: User, community: Community, unit: Unit, note: str) -> Membership:
+    """Apply to join a community; its admins are told and decide."""
+    if not community.accepts_applications:
+        raise DomainError(_l("This community only accepts invitations."))
+    membership = _ensure_can_join(user, community.id) or Membership(
+        user_id=user.id, community_id=community.id
+    )
+    membership.building_id, membership.unit_id = unit.building_id, unit.id
+    membership.status = MembershipStatus.PENDING
+    membership.roles = Role.RESIDENT
+    membership.application_note = note.strip()
+    db.session.add(membership)
+    db.session.flush()
+    for admin_id in _admins_of(community.id):
+        notify(
+            admin_id,
+            "application_received",
+            community_id=community.id,
+            link="/admin/applications",
+            name=user.display_name,
+            community=community.name,
+        )
+    return membership
+
+
+def decide_application(admin: Membership, application: Membership, approve: bool) -> None:
+    """Approve or reject a pending application; exactly once, the applicant is told."""
+    result = db.session.execute(
+        sa.update(Membership)
+        .where(Membership.id == application.id, Membership.status == MembershipStatus.PENDING)
+        .values(
+            status=MembershipStatus.ACTIVE if approve else MembershipStatus.REJECTED,
+            decided_by_id=admin.user_id,
+            decided_at=utcnow(),
+        )
+    )
+    if result.rowcount != 1:
+        raise DomainError(_l("This application was already decided."))
+    db.session.refresh(application)
+    user = application.user
+    if approve and user.active_community_id is None:
+        user.active_community_id = application.community_id
+    notify(
+        application.user_id,
+        "application_approved" if approve else "application_rejected",
+        community_id=application.community_id,
+        link="/",
+        community=application.community.name,
+    )
+    if approve:
+        member_joined.send(application, via="application")
+
+
+def set_roles(admin: Membership, member: Membership, roles: Role) -> None:
+    """Change a member's roles; a community never loses its last admin."""
+    if not roles:
+        raise DomainError(_l("Choose at least one role."), "roles")
+    if member.roles & Role.ADMIN and not roles & Role.ADMIN and len(_admins_of(member.community_id)) <= 1:
+        raise DomainError(_l("The community needs at least one admin."), "roles")
+    if member.roles == roles:
+        return
+    member.roles = roles
+    notify(
+        member.user_id,
+        "roles_changed",
+        community_id=member.community_id,
+        community=member.community.name,
+        roles=role_names(roles),
+    )
+
+
+def remove_member(admin: Membership, member: Membership) -> None:
+    """Take a member out of the community (their records stay)."""
+    if member.id == admin.id:
+        raise DomainError(_l("You cannot remove yourself."))
+    member.status = MembershipStatus.REMOVED
+    member.decided_by_id, member.decided_at = admin.user_id, utcnow()
+    if member.user.active_community_id == member.community_id:
+        member.user.active_community_id = None
+
+
+def switch_community(user: User, community_id: int) -> Membership:
+    """Make one of the person's communities the current one."""
+    membership = membership_of(user, community_id)
+    if membership is None or not membership.is_active:
+        raise DomainError(_l("You are not a member of that community."))
+    user.active_community_id = community_id
+    return membership
+
+
+def invitation_chain(community_id: int) -> list[Membership]:
+    """Members who came by invitation, with who invited them, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .where(Membership.community_id == community_id, Membership.invited_by_id.is_not(None))
+            .order_by(Membership.created_at)
+        )
+    )

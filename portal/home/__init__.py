@@ -1,0 +1,20 @@
+"""The front page: a welcome for visitors, the community home for residents."""
+
+from flask import Blueprint, redirect, url_for
+from flask_login import current_user
+
+from portal.core.access import current_membership
+from portal.core.htmx import render
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index():
+    """Visitors see what Linli is; members see their community's home."""
+    if not current_user.is_authenticated:
+        return render("home/welcome.html")
+    membership = current_membership()
+    if membership is None:
+        return redirect(url_for("community.mine"))
+    return render("home/community.html", community=membership.community)

@@ -1,0 +1,33 @@
+"""The notification list and the unread badge."""
+
+from flask_login import current_user
+
+from portal.core.access import login_required
+from portal.core.db import db
+from portal.core.htmx import render
+from portal.notifications import bp
+from portal.notifications.services import mark_all_read, message_for, recent_for, unread_count
+
+
+@bp.get("/notifications")
+@login_required
+def index():
+    """My notifications, newest first."""
+    items = [(n, message_for(n)) for n in recent_for(current_user.id)]
+    return render("notifications/index.html", "list", items=items)
+
+
+@bp.post("/notifications/read")
+@login_required
+def read_all():
+    """Mark all my notifications read."""
+    mark_all_read(current_user.id)
+    db.session.commit()
+    return index()
+
+
+@bp.get("/notifications/badge")
+@login_required
+def badge():
+    """The unread count for the bell; refetched when a notification is pushed."""
+    return render("notifications/_badge.html", count=unread_count(current_user.id))

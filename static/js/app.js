@@ -1,0 +1,34 @@
+// Linli: live updates. Socket.IO events become htmx triggers; fragments refetch themselves.
+(function () {
+  "use strict";
+
+  function showLive(state) {
+    var banner = document.getElementById("live-status");
+    document.body.dataset.liveState = state;
+    if (banner) banner.hidden = state !== "reconnecting";
+  }
+
+  function connect() {
+    if (document.body.dataset.live !== "on" || typeof io === "undefined") return;
+    var socket = io({ transports: ["websocket", "polling"] });
+    socket.on("connect", function () {
+      showLive("connected");
+      var rooms = document.body.dataset.rooms;
+      if (rooms) socket.emit("watch", { rooms: rooms.split(" ") });
+    });
+    socket.on("disconnect", function () { showLive("reconnecting"); });
+    socket.io.on("reconnect_attempt", function () { showLive("reconnecting"); });
+    socket.on("portal", function (event) {
+      if (!event || typeof event.type !== "string") return;
+      htmx.trigger(document.body, "portal:" + event.type, event);
+    });
+    window.linliSocket = socket;
+  }
+
+  document.addEventListener("DOMContentLoaded", connect);
+
+  // Select-all on the invite link field makes copying easy on phones.
+  document.addEventListener("focusin", function (e) {
+    if (e.target.classList && e.target.classList.contains("invite-link")) e.target.select();
+  });
+})();
