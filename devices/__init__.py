@@ -1,0 +1,1 @@
+"""Devices that talk to Linli: the smart-locker simulator (see devices/README.md)."""
