@@ -1,0 +1,7 @@
+"""`python -m devices` runs the locker simulator's command line."""
+
+import sys
+
+from devices.locker_sim import main
+
+sys.exit(main())
