@@ -23,8 +23,15 @@ VENDOR := static/vendor
 
 TRANSLATIONS := portal/translations
 LOCALES := zh
-POT := $(TRANSLATIONS)/messages.pot
-MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+# Each domain with a portal/<domain>/translations folder keeps its own catalogue (its Python
+# code and templates/<domain>); the shared catalogue in portal/translations has the rest.
+DOMAIN_CATALOGUES := $(patsubst portal/%/translations,%,$(wildcard portal/*/translations))
+SHARED_SOURCES := $(filter-out $(addprefix portal/,$(DOMAIN_CATALOGUES) translations __pycache__),$(wildcard portal/*)) \
+                  $(filter-out $(addprefix templates/,$(DOMAIN_CATALOGUES)),$(wildcard templates/*))
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard portal/translations/*/LC_MESSAGES/messages.po portal/*/translations/*/LC_MESSAGES/messages.po))
+EXTRACT = $(BIN)/pybabel -q extract -F babel.cfg \
+    -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k lazy_npgettext:1c,2,3 \
+    --add-comments=Translators: --sort-by-file --project=Linli --version=0.1.0
 
 PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
@@ -88,23 +95,27 @@ vendor: $(VENDOR_FILES)
 
 translations: $(MO_FILES)
 
-$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV_STAMP)
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po $(VENV_STAMP)
 	$(call heading,Compiling translations: $*)
 	@rm -f $@
-	@$(BIN)/pybabel -q compile -l $* -i $< -o $@
+	@$(BIN)/pybabel -q compile -l $(notdir $*) -i $< -o $@
 	@test -f $@ || { echo "no $@: is the catalogue header marked '#, fuzzy'?" >&2; exit 1; }
 	@touch $@
 
-i18n: $(VENV_STAMP)
-	$(call heading,Extracting strings to $(POT))
-	@mkdir -p $(TRANSLATIONS)
-	@$(BIN)/pybabel -q extract -F babel.cfg -o $(POT) \
-	    -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k lazy_npgettext:1c,2,3 \
-	    --add-comments=Translators: --sort-by-file --project=Linli --version=0.1.0 .
-	@for locale in $(LOCALES); do \
-	    echo "    updating $(TRANSLATIONS)/$$locale/LC_MESSAGES/messages.po"; \
-	    $(BIN)/pybabel -q update -i $(POT) -d $(TRANSLATIONS) -l $$locale \
+# update-catalogue FOLDER SOURCES...: extract SOURCES into FOLDER/messages.pot, update its .po files
+update-catalogue = \
+	echo "    $$1"; mkdir -p "$$1"; folder="$$1"; shift; \
+	$(EXTRACT) -o "$$folder/messages.pot" "$$@"; \
+	for locale in $(LOCALES); do \
+	    $(BIN)/pybabel -q update -i "$$folder/messages.pot" -d "$$folder" -l $$locale \
 	        --init-missing --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date; \
+	done
+
+i18n: $(VENV_STAMP)
+	$(call heading,Extracting strings and updating the catalogues ($(LOCALES)))
+	@set -- $(TRANSLATIONS) $(SHARED_SOURCES); $(update-catalogue)
+	@for d in $(DOMAIN_CATALOGUES); do \
+	    set -- portal/$$d/translations portal/$$d $$(ls -d templates/$$d 2>/dev/null); $(update-catalogue) \
 	done
 	@$(MAKE) translations
 
@@ -112,7 +123,7 @@ i18n: $(VENV_STAMP)
 
 run: setup
 	$(call heading,Database migrations (flask db upgrade))
-	@$(FLASK) db upgrade
+	@$(FLASK) db upgrade heads
 	$(call heading,Demo community (flask demo seed))
 	@$(FLASK) demo seed
 	$(call heading,Starting the portal (Ctrl-C stops it))

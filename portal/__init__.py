@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask
@@ -9,6 +10,9 @@ from flask import Flask
 from portal.config import DefaultConfig, env_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Domain packages, each with a blueprint `bp` in __init__.py and usually a models.py
+DOMAINS = ("home", "accounts", "community", "notifications")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -50,6 +54,9 @@ def _finish_config(app: Flask) -> None:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+    # one catalogue per domain (portal/<domain>/translations) besides the shared one
+    domain_catalogues = sorted(p.parent.name + "/translations" for p in ROOT.glob("portal/*/translations"))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(["translations", *domain_catalogues]))
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
 
@@ -80,29 +87,28 @@ def _init_extensions(app: Flask) -> None:
 
 def _import_models() -> None:
     """Every model module, so the metadata (and migrations) see every table."""
-    import portal.accounts.models
-    import portal.community.models
-    import portal.notifications.models  # noqa: F401
+    for name in DOMAINS:
+        if (ROOT / "portal" / name / "models.py").exists():
+            import_module(f"portal.{name}.models")
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.accounts import bp as accounts_bp
-    from portal.community import bp as community_bp
     from portal.core.i18n import bp as i18n_bp
-    from portal.home import bp as home_bp
-    from portal.notifications import bp as notifications_bp
 
-    for blueprint in (home_bp, accounts_bp, community_bp, notifications_bp, i18n_bp):
-        app.register_blueprint(blueprint)
+    for name in DOMAINS:
+        app.register_blueprint(import_module(f"portal.{name}").bp)
+    app.register_blueprint(i18n_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:
     from flask import request
 
+    from portal.core.access import current_membership
     from portal.core.db import begin_write
     from portal.core.errors import register_error_handlers
     from portal.core.htmx import add_vary_header
     from portal.core.i18n import template_globals
+    from portal.core.nav import nav_for
     from portal.core.security import add_security_headers
 
     @app.before_request
@@ -113,4 +119,5 @@ def _register_request_hooks(app: Flask) -> None:
     app.after_request(add_vary_header)
     app.after_request(add_security_headers)
     app.context_processor(template_globals)
+    app.context_processor(lambda: nav_for(current_membership()))
     register_error_handlers(app)

@@ -4,6 +4,7 @@ from flask import current_app, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from portal.accounts import bp
 from portal.accounts.forms import LoginForm, PasswordChangeForm
 from portal.accounts.services import (
     authenticate,
@@ -11,7 +12,6 @@ from portal.accounts.services import (
     set_password,
     start_login_session,
 )
-from portal.accounts import bp
 from portal.community.services import active_memberships
 from portal.core.access import login_required
 from portal.core.db import db
@@ -66,7 +66,7 @@ def logout():
         db.session.commit()
     logout_user()
     session.clear()
-    return redirect_to("/login")
+    return redirect_to("/")
 
 
 @bp.route("/me", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """Community admin pages (members, roles, applications, buildings) and the platform admin's."""
 
 import sqlalchemy as sa
-from flask import abort, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 
 from portal.accounts.forms import PasswordResetForm
@@ -15,12 +15,16 @@ from portal.community.services import (
     create_community,
     decide_application,
     invitation_chain,
-    membership_of,
     parse_buildings,
     remove_member,
     set_roles,
 )
-from portal.core.access import current_membership, get_in_community, platform_admin_required, role_required
+from portal.core.access import (
+    current_membership,
+    get_in_community,
+    platform_admin_required,
+    role_required,
+)
 from portal.core.db import db
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error, invalid

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -11,9 +11,11 @@ from portal.community.models import Role
 from portal.community.services import ROLE_LABELS
 
 
-def unit_choices(community) -> dict:
+def unit_choices(community) -> list[SelectChoice]:
     """Units grouped by building, for a <select> with optgroups."""
-    return {b.name: [(u.id, u.name) for u in b.units] for b in community.buildings}
+    return [
+        SelectChoice(u.id, u.name, optgroup=b.name) for b in community.buildings for u in b.units
+    ]
 
 
 class UnitFieldMixin:
@@ -55,7 +57,7 @@ class RolesForm(FlaskForm):
     roles = MultiCheckboxField(
         _l("Roles"),
         coerce=int,
-        choices=[(int(role), label) for role, label in ROLE_LABELS.items()],
+        choices=[SelectChoice(int(role), label) for role, label in ROLE_LABELS.items()],
     )
 
     def selected_roles(self) -> Role:

@@ -28,7 +28,12 @@ from portal.community.services import (
     switch_community,
     unit_in_community,
 )
-from portal.core.access import community_required, current_membership, get_in_community, login_required
+from portal.core.access import (
+    community_required,
+    current_membership,
+    get_in_community,
+    login_required,
+)
 from portal.core.db import db, utcnow
 from portal.core.errors import DomainError, error_response
 from portal.core.forms import attach_error, invalid

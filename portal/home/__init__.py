@@ -1,12 +1,16 @@
 """The front page: a welcome for visitors, the community home for residents."""
 
 from flask import Blueprint, redirect, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.core.access import current_membership
 from portal.core.htmx import render
+from portal.core.nav import register_tab
 
 bp = Blueprint("home", __name__)
+
+register_tab("home.index", _l("Home"), "🏠", order=0, visible=lambda m: True)
 
 
 @bp.get("/")

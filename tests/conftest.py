@@ -1,0 +1,198 @@
+"""Fixtures: a migrated database per test (SQLite, or PostgreSQL with PORTAL_TEST_DATABASE_URL),
+the app, a CSRF-aware client, login helpers and factories."""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+
+from tests.factories import Factory
+
+PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI") == "true"
+TEST_PASSWORD = "correct horse 42"
+
+
+def service_available(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip (or, with CI=true, fail) when a real service the test needs is not answering."""
+    if service_available(host, port):
+        return
+    message = f"{name} is not answering at {host}:{port}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: real services are required)")
+    pytest.skip(message)
+
+
+def base_config(database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "PASSWORD_HASH": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": None,
+        "SERVER_NAME": None,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def migrate_to_head(database_url: str) -> None:
+    from flask_migrate import upgrade
+
+    from portal import create_app
+
+    app = create_app(base_config(database_url))
+    with app.app_context():
+        upgrade(revision="heads")
+        from portal.core.db import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """Run the migrations once; each test starts from a copy (SQLite) or truncated tables (PG)."""
+    if PG_URL:
+        parts = urlsplit(PG_URL)
+        require_service("PostgreSQL", parts.hostname or "127.0.0.1", parts.port or 5432)
+        engine = sa.create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        engine.dispose()
+        migrate_to_head(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    migrate_to_head(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    if PG_URL:
+        yield PG_URL
+        engine = sa.create_engine(PG_URL)
+        with engine.begin() as conn:
+            tables = [
+                row[0]
+                for row in conn.exec_driver_sql(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            ]
+            if tables:
+                quoted = ", ".join(f'"{t}"' for t in tables)
+                conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        engine.dispose()
+        return
+    path = tmp_path / "portal.sqlite3"
+    shutil.copy(database_template, path)
+    yield f"sqlite:///{path}"
+
+
+class PortalClient(FlaskClient):
+    """A test client that sends the CSRF token on state-changing requests, as the pages do.
+
+    Pass csrf=False to send a request without it.
+    """
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if csrf and method not in ("GET", "HEAD", "OPTIONS"):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        """The signed token Flask-WTF would put in this client's pages."""
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", os.urandom(20).hex())
+        serializer = URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token")
+        return serializer.dumps(raw)
+
+
+@pytest.fixture
+def app(database_url):
+    from portal import create_app
+    from portal.core.db import db
+
+    app = create_app(base_config(database_url))
+    app.test_client_class = PortalClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(app):
+    """Factories for communities, people and memberships (committed)."""
+    return Factory(TEST_PASSWORD)
+
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def htmx():
+    """Headers of an htmx request."""
+    return dict(HTMX)
+
+
+class Auth:
+    def __init__(self, app):
+        self.app = app
+
+    def login(self, user, remember: bool = False, client=None):
+        """A client logged in as `user` through the real login form."""
+        client = client or self.app.test_client()
+        response = client.post(
+            "/login",
+            data={"phone": user.phone, "password": TEST_PASSWORD, "remember": "y" if remember else ""},
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return client
+
+
+@pytest.fixture
+def auth(app):
+    return Auth(app)
+
+
+@pytest.fixture
+def live_server(app, database_url):
+    """Start a running portal on the test's database (call with kind/workers/config)."""
+    from tests.live import LiveServer
+
+    servers = []
+
+    def start(kind: str = "gunicorn", workers: int = 4, **config) -> LiveServer:
+        from portal.core.db import db
+
+        db.session.commit()
+        server = LiveServer(database_url, kind=kind, workers=workers, **config).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -1,0 +1,77 @@
+"""Every route × persona × (page, htmx request) answers as the access rules say."""
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+from tests.access import PERSONAS, build_world
+
+TESTS = Path(__file__).parent
+
+
+def rule_modules():
+    modules = [importlib.import_module("tests.access_rules")]
+    for info in pkgutil.iter_modules([str(TESTS)]):
+        if info.ispkg and (TESTS / info.name / "access_rules.py").exists():
+            modules.append(importlib.import_module(f"tests.{info.name}.access_rules"))
+    return modules
+
+
+def all_cases():
+    for module in rule_modules():
+        for route in module.ROUTES:
+            for persona, expected, htmx in route.cases():
+                case_id = f"{route.method} {route.url.__code__.co_firstlineno}:{route.endpoint}-{persona}-{'htmx' if htmx else 'page'}"
+                yield pytest.param(module, route, persona, expected, htmx, id=case_id)
+
+
+def test_every_route_is_in_the_matrix(app):
+    covered = {(r.endpoint, r.method) for m in rule_modules() for r in m.ROUTES}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (rule.endpoint, method) not in covered:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert missing == []
+
+
+def test_every_route_covers_the_basic_personas():
+    for module in rule_modules():
+        for route in module.ROUTES:
+            assert set(PERSONAS) <= set(route.expect), f"{route.endpoint} {route.method}"
+
+
+@pytest.mark.parametrize(("module", "route", "persona", "expected", "htmx"), list(all_cases()))
+def test_access(app, make, auth, module, route, persona, expected, htmx):
+    world = build_world(make)
+    if hasattr(module, "populate"):
+        module.populate(world)
+    user = world.people[persona]
+    client = auth.login(user) if user is not None else app.test_client()
+    url = route.url(world)
+    headers = {"HX-Request": "true"} if htmx else {}
+    data = route.data(world) if route.data else {}
+    response = client.open(url, method=route.method, data=data, headers=headers)
+    assert_answer(response, expected, htmx)
+
+
+def assert_answer(response, expected, htmx):
+    status = response.status_code
+    location = response.headers.get("HX-Redirect" if htmx else "Location", "")
+    went_to_login = location.startswith("/login")
+    if expected == "login":
+        if htmx:
+            assert status == 401 and went_to_login, (status, dict(response.headers))
+        else:
+            assert status == 302 and went_to_login, (status, location)
+    elif expected == "ok":
+        assert status < 400 and not went_to_login, (status, location, response.get_data(as_text=True)[:300])
+    else:
+        assert status == expected, (status, location, response.get_data(as_text=True)[:300])
+        if htmx and status in (403, 404):
+            assert response.headers.get("HX-Retarget") == "#main"
+            assert "<html" not in response.get_data(as_text=True)
