@@ -3,6 +3,7 @@ the app, a CSRF-aware client, login helpers and factories."""
 
 import os
 import shutil
+from pathlib import Path
 import socket
 from urllib.parse import urlsplit
 
@@ -196,3 +197,49 @@ def live_server(app, database_url):
     yield start
     for server in servers:
         server.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+PHONE = {"width": 390, "height": 844}
+KIOSK = {"width": 1920, "height": 1080}
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (never Playwright's own browser download)."""
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    """A fresh browser context per call: `page = browser_page(viewport=PHONE, locale="zh-CN")`."""
+    contexts = []
+
+    def new_page(viewport=None, locale="zh-CN"):
+        context = chromium.new_context(viewport=viewport or PHONE, locale=locale)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under tests/screenshots/ and return its path."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
