@@ -1,8 +1,19 @@
-"""Signals the domains announce and listen to, so no domain imports another's internals."""
+"""Signals the domains announce and listen to, so no domain imports another's internals.
+
+Each is sent inside the unit of work (before commit); receivers add rows to the same session.
+"""
 
 from blinker import Namespace
 
 portal_signals = Namespace()
 
+# sender: Notification; kwargs: user_id
 notification_created = portal_signals.signal("notification-created")
+# sender: Membership; kwargs: via ("invite" | "application")
 member_joined = portal_signals.signal("member-joined")
+# sender: the group-buy order; kwargs: user_id, community_id — an order was collected (done)
+order_completed = portal_signals.signal("order-completed")
+# sender: the order; kwargs: pickup_point_id, code — a pickup code was issued (order ready)
+order_ready = portal_signals.signal("order-ready")
+# sender: the event signup; kwargs: user_id, community_id — a resident was checked in at an event
+event_attended = portal_signals.signal("event-attended")
