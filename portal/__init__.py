@@ -94,10 +94,12 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.core.i18n import bp as i18n_bp
+    from portal.core.uploads import bp as uploads_bp
 
     for name in DOMAINS:
         app.register_blueprint(import_module(f"portal.{name}").bp)
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(uploads_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:
