@@ -17,3 +17,9 @@ order_completed = portal_signals.signal("order-completed")
 order_ready = portal_signals.signal("order-ready")
 # sender: the event signup; kwargs: user_id, community_id — a resident was checked in at an event
 event_attended = portal_signals.signal("event-attended")
+# sender: the review; kwargs: user_id, community_id — a verified buyer published a review (points)
+review_posted = portal_signals.signal("review-posted")
+# sender: the help need; kwargs: community_id, asker_id, helper_id — a help-day need was completed
+help_completed = portal_signals.signal("help-completed")
+# sender: the skill exchange; kwargs: community_id, requester_id, helper_id — both confirmed
+skill_exchange_completed = portal_signals.signal("skill-exchange-completed")
