@@ -515,10 +515,12 @@ def test_power_up_restores_retained_state_with_a_new_boot(make_locker, sniff):
 
 
 @pytest.mark.mqtt
-def test_after_losing_power_state_is_restored_but_the_layout_must_be_given(make_locker):
+def test_after_losing_power_state_is_restored_but_the_layout_must_be_given(make_locker, sniff):
     first = make_locker()
     first.deposit("A01", "GB-9")
+    live = sniff(first.topics.status)
     first.drop_connection()  # the will replaces the retained status, layout and all
+    live.wait_for(lambda message: message.json == {"online": False})
 
     restored = make_locker(layout=None)
 
@@ -607,11 +609,15 @@ def test_cli_code_without_a_portal_times_out_with_exit_3(root):
 @pytest.mark.mqtt
 def test_cli_offline_fires_the_will_and_silent_does_not(sniff, root):
     status_topic = Topics(root, "lk-1").status
+    live = sniff(status_topic)
 
     assert run_cli("offline", "--locker", "lk-1", *cli_broker_args(root))[0] == 0
+    live.wait_for(lambda message: message.json == {"online": False})
     assert sniff(status_topic).wait_for(lambda m: m.retain).json == {"online": False}
 
     assert run_cli("offline", "--silent", "--locker", "lk-1", *cli_broker_args(root))[0] == 0
+    time.sleep(0.3)  # a will, if the broker sent one, would have arrived by now
+    assert live.messages[-1].json["online"] is True
     assert sniff(status_topic).wait_for(lambda m: m.retain).json["online"] is True
 
 
