@@ -49,7 +49,7 @@ from devices.protocol import (
 )
 
 __all__ = ["Activity", "BrokerConfig", "Compartment", "LockerError", "LockerFleet",
-           "SimulatedLocker", "main"]
+           "SimulatedLocker", "main", "parse_layout"]
 
 EXIT_OK = 0  # done; for `code`, the portal answered `open`
 EXIT_REFUSED = 1  # the portal answered `deny`, or the locker could not do it
