@@ -108,7 +108,8 @@ class PortalClient(FlaskClient):
     """A test client that sends the CSRF token on state-changing requests, as the pages do.
 
     Pass csrf=False to send a request without it. Each request runs in its own app context,
-    as in production, so `g` and the database session never leak from the test or between requests.
+    as in production, so `g` and the database session never leak from the test or between requests;
+    the test's own session is committed first, so its objects reload with what the request did.
     """
 
     def open(self, *args, csrf: bool = True, **kwargs):
@@ -117,6 +118,9 @@ class PortalClient(FlaskClient):
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault("X-CSRFToken", self.csrf_token())
             kwargs["headers"] = headers
+        from portal.core.db import db
+
+        db.session.commit()  # the request sees what the test made; the test then sees what it did
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

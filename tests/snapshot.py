@@ -9,7 +9,7 @@ def db_snapshot() -> dict:
     db.session.expire_all()
     snapshot = {}
     with db.engine.connect() as connection:
-        for table in db.metadata.sorted_tables:
-            rows = connection.execute(sa.select(table)).all()
-            snapshot[table.name] = sorted(repr(tuple(row)) for row in rows)
+        for name in sa.inspect(connection).get_table_names():
+            rows = connection.execute(sa.text(f'SELECT * FROM "{name}"')).all()
+            snapshot[name] = sorted(repr(tuple(row)) for row in rows)
     return snapshot

@@ -69,8 +69,8 @@ class RolesForm(FlaskForm):
 
 class CommunityForm(FlaskForm):
     name = StringField(_l("Community name"), [InputRequired(), Length(max=80)], filters=[strip])
-    city = StringField(_l("City"), [Optional(), Length(max=40)], filters=[strip])
-    address = StringField(_l("Address"), [Optional(), Length(max=200)], filters=[strip])
+    city = StringField(_l("City"), [Optional(), Length(max=40)], filters=[strip], default="")
+    address = StringField(_l("Address"), [Optional(), Length(max=200)], filters=[strip], default="")
     buildings = TextAreaField(
         _l("Buildings and units"),
         [InputRequired(), Length(max=5000)],

@@ -45,13 +45,15 @@ def parse_buildings(text: str) -> list[tuple[str, list[str]]]:
         name = name.strip()
         unit_names = [u.strip() for u in units.replace("，", ",").split(",") if u.strip()]
         if not name or len(name) > 40 or any(len(u) > 40 for u in unit_names):
-            raise DomainError(_l("Each line needs a building name, then units: 1栋: 1单元, 2单元"))
+            raise DomainError(_l("Each line needs a building name, then units: 1栋: 1单元, 2单元"), "buildings")
         if name in seen or len(set(unit_names)) != len(unit_names):
-            raise DomainError(_l("Building “%(name)s” or one of its units is listed twice.", name=name))
+            raise DomainError(
+                _l("Building “%(name)s” or one of its units is listed twice.", name=name), "buildings"
+            )
         seen.add(name)
         result.append((name, unit_names or ["1单元"]))
     if not result:
-        raise DomainError(_l("List at least one building."))
+        raise DomainError(_l("List at least one building."), "buildings")
     return result
 
 
