@@ -268,6 +268,7 @@ class SimulatedLocker:
         self.boot = uuid.uuid4().hex[:12]
         self._seq = 0
         self._announced = False
+        self._acked_subscriptions.clear()
         self._connected.clear()
         self._disconnected.clear()
         self._heartbeat_stop.clear()
@@ -329,7 +330,7 @@ class SimulatedLocker:
             except (RuntimeError, ValueError):
                 continue  # published while disconnected; paho resends it on reconnect
         with self._lock:
-            self._inflight = [info for info in self._inflight if not _acknowledged(info)]
+            self._inflight = [info for info in self._inflight if not _settled(info)]
             return not self._inflight
 
     def __enter__(self) -> SimulatedLocker:
@@ -471,7 +472,8 @@ class SimulatedLocker:
         return True
 
     def _obey_open(self, command: dict) -> None:
-        comp = self.compartments.get(command.get("comp"))
+        comp_id = command.get("comp")
+        comp = self.compartments.get(comp_id) if isinstance(comp_id, str) else None
         if comp is None:
             log.warning("%s was told to open an unknown compartment: %r",
                         self.locker_id, command.get("comp"))
@@ -514,6 +516,7 @@ class SimulatedLocker:
             if len(data) > MAX_PAYLOAD_BYTES:
                 raise LockerError(f"payload of {len(data)} bytes exceeds {MAX_PAYLOAD_BYTES}")
             self._seq = seq
+            self._inflight = [info for info in self._inflight if not _settled(info)]
             self._inflight.append(self._client.publish(topic, data, qos=1, retain=retain))
         log.debug("%s -> %s %s", self.locker_id, topic, data.decode())
         return payload
@@ -723,8 +726,8 @@ class SimulatedLocker:
         self.flush(timeout)
         client = self._client
         self._client = None
-        client.disconnect()
-        self._disconnected.wait(timeout)
+        if client.disconnect() == mqtt.MQTT_ERR_SUCCESS:
+            self._disconnected.wait(timeout)
         client.loop_stop()
 
     def _abandon_client(self) -> None:
@@ -734,11 +737,9 @@ class SimulatedLocker:
             client.disconnect()
 
 
-def _acknowledged(info: mqtt.MQTTMessageInfo) -> bool:
-    try:
-        return info.is_published()
-    except (RuntimeError, ValueError):
-        return False
+def _settled(info: mqtt.MQTTMessageInfo) -> bool:
+    """True once a publish was acknowledged, or was never accepted for tracking."""
+    return info.rc != mqtt.MQTT_ERR_SUCCESS or info.is_published()
 
 
 def _adopt_state(comp: Compartment, state: dict) -> None:
