@@ -249,3 +249,24 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def socket_client(app, auth):
+    """A Socket.IO test client logged in as `user` (anonymous with None), connected in its own
+    app context as a real connection would be."""
+    from portal.extensions import socketio
+
+    clients = []
+
+    def connect(user=None, **kwargs):
+        http = auth.login(user) if user is not None else app.test_client()
+        with app.app_context():
+            client = socketio.test_client(app, flask_test_client=http, **kwargs)
+        clients.append(client)
+        return client
+
+    yield connect
+    for client in clients:
+        if client.is_connected():
+            client.disconnect()
