@@ -50,3 +50,23 @@ class PickupPoint(db.Model):
     @property
     def has_slots(self) -> bool:
         return self.is_manned and self.slot_capacity > 0
+
+
+class PickupSlot(db.Model):
+    """A pickup time slot at a manned point; `booked` changes only by conditional UPDATE."""
+
+    __tablename__ = "pickup_slots"
+    __table_args__ = (sa.UniqueConstraint("pickup_point_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pickup_point_id: Mapped[int] = mapped_column(sa.ForeignKey("pickup_points.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int]
+    booked: Mapped[int] = mapped_column(default=0)
+
+    pickup_point: Mapped[PickupPoint] = relationship()
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.booked, 0)
