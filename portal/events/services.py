@@ -35,6 +35,8 @@ from portal.events.models import (
     SignupStatus,
 )
 from portal.notifications.services import notify, register_messages
+from portal.points import services as points
+from portal.points.services import register_reasons
 
 log = logging.getLogger(__name__)
 
@@ -622,12 +624,18 @@ def expire_waitlists(now: datetime) -> int:
 # --- points --------------------------------------------------------------------------------
 
 
+register_reasons(
+    {
+        "event_signup": _l("Signed up for an event"),
+        "event_refund": _l("Event points refunded"),
+    }
+)
+
+
 def _charge(signup: Signup, amount: int) -> None:
     """Pay the event's points cost (DomainError when the balance is too low)."""
-    from portal.points.services import spend
-
     try:
-        spend(signup.user_id, signup.community_id, amount, "event_signup", ref=("event_signup", signup.id))
+        points.spend(signup.user_id, signup.community_id, amount, "event_signup", ("event_signup", signup.id))
     except DomainError as error:
         raise DomainError(error.message, "companions") from error
     signup.points_paid = amount
@@ -638,9 +646,7 @@ def _refund(signup: Signup) -> int:
     amount = signup.points_paid
     if not amount:
         return 0
-    from portal.points.services import award
-
-    award(signup.user_id, signup.community_id, amount, "event_refund", ref=("event_signup", signup.id))
+    points.refund(signup.user_id, signup.community_id, amount, "event_refund", ("event_signup", signup.id))
     db.session.execute(
         sa.update(Signup).where(Signup.id == signup.id).values(points_paid=0)
         .execution_options(synchronize_session=False)

@@ -266,3 +266,71 @@ def test_calendar_feed_token(make, town):
     db.session.commit()
     assert services.membership_for_feed(old) is None
     assert services.membership_for_feed("x" * 43) is None
+
+
+def test_points_cost_paid_at_signup_refunded_at_cancel(make, town):
+    from portal.points.services import award, balance
+
+    community, admin = town
+    event = make_event(admin, points_cost=5, capacity=10)
+    resident = make.member(community)
+    award(resident.user_id, community.id, 12, "admin_grant")
+    db.session.commit()
+    signup = sign(event, resident, companions=1)  # 2 places × 5
+    assert balance(resident.user_id, community.id) == 2
+    assert signup.points_paid == 10
+    services.cancel_signup(signup, utcnow())
+    db.session.commit()
+    assert balance(resident.user_id, community.id) == 12
+
+
+def test_too_few_points_stores_nothing(make, town):
+    from portal.points.services import balance
+
+    community, admin = town
+    event = make_event(admin, points_cost=5)
+    resident = make.member(community)
+    with pytest.raises(DomainError) as error:
+        services.sign_up(event, resident, 0, utcnow())
+    assert error.value.field == "companions"
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Signup)) == 0
+    assert db.session.get(Event, event.id).places_taken == 0
+    assert balance(resident.user_id, community.id) == 0
+
+
+def test_event_cancel_and_waitlist_expiry_refund(make, town):
+    from portal.points.services import award, balance
+
+    community, admin = town
+    start = utcnow() + timedelta(hours=3)
+    first = make_event(admin, points_cost=3, capacity=1, starts_at=start)
+    second = make_event(admin, points_cost=4, capacity=1, starts_at=start)
+    a, b = residents(make, community, 2)
+    for m in (a, b):
+        award(m.user_id, community.id, 20, "admin_grant")
+    db.session.commit()
+    sign(first, a)
+    sign(second, a)
+    sign(second, b)  # waits
+    services.cancel_event(first, utcnow())
+    db.session.commit()
+    assert balance(a.user_id, community.id) == 16
+    assert "event_cancelled_refund" in kinds(a.user_id)
+    services.expire_waitlists(start + timedelta(minutes=1))
+    db.session.commit()
+    assert balance(b.user_id, community.id) == 20
+    assert "event_waitlist_expired_refund" in kinds(b.user_id)
+
+
+def test_attendance_earns_points_once(make, town):
+    from portal.points.services import balance, rule
+
+    community, admin = town
+    event = make_event(admin, starts_at=utcnow() + timedelta(hours=1))
+    resident = make.member(community)
+    signup = sign(event, resident)
+    services.check_in(signup, admin.user_id, utcnow())
+    services.check_in(signup, admin.user_id, utcnow())
+    db.session.commit()
+    assert balance(resident.user_id, community.id) == rule("event_attended") > 0
