@@ -459,6 +459,20 @@ def test_replies_are_recorded_by_event_id_and_a_redelivery_is_ignored(make_locke
     assert all(comp.door == "closed" for comp in locker.compartments.values())
 
 
+@pytest.mark.mqtt
+def test_malformed_commands_are_ignored_and_the_locker_keeps_listening(make_locker, sniff):
+    locker = make_locker()
+    sender = sniff(locker.topics.commands)
+    deny = {"id": str(uuid.uuid4()), "type": "deny", "in_reply_to": "after-garbage"}
+
+    for garbage in (b"{not json", b"[]", b'{"type": "explode"}', b'{"type": "open", "comp": []}'):
+        sender.publish(locker.topics.commands, garbage)
+    sender.publish(locker.topics.commands, deny)
+
+    assert locker.wait_for_reply("after-garbage", timeout=5) == deny
+    assert locker.commands[-1] == deny
+
+
 # ------------------------------------------------------------------ going offline
 
 @pytest.mark.mqtt
@@ -482,6 +496,19 @@ def test_clean_shutdown_publishes_offline_status_itself(make_locker, sniff):
 
     retained = sniff(locker.topics.status).wait_for(lambda message: message.retain).json
     assert retained == {"online": False, "boot": locker.boot, "seq": seq_before + 1}
+
+
+@pytest.mark.mqtt
+def test_a_restart_is_a_new_boot_with_seq_from_1(make_locker, sniff):
+    locker = make_locker()
+    first_boot = locker.boot
+    locker.stop()
+
+    locker.start(timeout=5)
+
+    status = sniff(locker.topics.status).wait_for(lambda message: message.retain).json
+    assert status["boot"] == locker.boot != first_boot
+    assert status["seq"] == 1 and status["online"] is True
 
 
 @pytest.mark.mqtt
