@@ -1,4 +1,12 @@
-"""Socket.IO: people join their own room; events are pushed only after the commit."""
+"""Socket.IO: people join their own room; events are pushed only after the commit.
+
+Besides `user:<id>`, a page may ask to watch more rooms (body `data-rooms`, see app.js): each
+room prefix has an access check registered by the domain that owns it, e.g. `pickup:<id>` for
+the kiosk board of a pickup point (portal.lockers). A room without a check is refused.
+"""
+
+import json
+from collections.abc import Callable
 
 from flask import current_app
 from flask_login import current_user
@@ -10,10 +18,19 @@ from portal.core.signals import notification_created
 from portal.extensions import socketio
 
 PENDING = "realtime_pending"
+MAX_WATCHED_ROOMS = 8
+
+# room prefix -> check(user, object id) -> bool
+ROOM_CHECKS: dict[str, Callable[[object, int], bool]] = {}
 
 
 def user_room(user_id: int) -> str:
     return f"user:{user_id}"
+
+
+def register_room(prefix: str, check: Callable[[object, int], bool]) -> None:
+    """Let pages watch rooms `<prefix>:<id>`; `check(user, id)` decides who may join."""
+    ROOM_CHECKS[prefix] = check
 
 
 def push_after_commit(session: Session, room: str, payload: dict) -> None:
@@ -21,9 +38,30 @@ def push_after_commit(session: Session, room: str, payload: dict) -> None:
     session.info.setdefault(PENDING, []).append((room, payload))
 
 
+def pending_mark(session: Session) -> int:
+    """How many events are queued now (to rewind to, when a savepoint is rolled back)."""
+    return len(session.info.get(PENDING, ()))
+
+
+def pending_rewind(session: Session, mark: int) -> None:
+    """Forget the events queued after `mark` (their savepoint was rolled back)."""
+    if PENDING in session.info:
+        del session.info[PENDING][mark:]
+
+
+def pending_count(session: Session) -> int:
+    return len(session.info.get(PENDING, ()))
+
+
 @event.listens_for(Session, "after_commit")
 def _emit_pending(session: Session) -> None:
-    for room, payload in session.info.pop(PENDING, []):
+    pending = session.info.pop(PENDING, [])
+    seen = set()
+    for room, payload in pending:
+        key = (room, json.dumps(payload, sort_keys=True, default=str))
+        if key in seen:  # one batch touching a compartment ten times pushes it once
+            continue
+        seen.add(key)
         socketio.emit("portal", payload, to=room)
 
 
@@ -36,6 +74,19 @@ def _on_notification(notification, user_id: int) -> None:
     from portal.core.db import db
 
     push_after_commit(db.session(), user_room(user_id), {"type": "notification"})
+
+
+def may_watch(user, room: str) -> bool:
+    """Whether `user` may join `room` (`prefix:id` with a registered check)."""
+    prefix, _, raw_id = room.partition(":")
+    check = ROOM_CHECKS.get(prefix)
+    if check is None or not raw_id.isdigit() or len(raw_id) > 12:
+        return False
+    try:
+        return bool(check(user, int(raw_id)))
+    except Exception:
+        current_app.logger.exception("room check for %s failed", room)
+        return False
 
 
 def init_realtime(app) -> None:
@@ -55,3 +106,23 @@ def init_realtime(app) -> None:
         join_room(user_room(current_user.id))
         current_app.logger.debug("socket joined %s", user_room(current_user.id))
         return True
+
+    @socketio.on("watch")
+    def on_watch(data=None):
+        """Join the rooms a page asks for, each after its access check; answers what was joined."""
+        from portal.core.db import db
+
+        if not current_user.is_authenticated:
+            return {"joined": []}
+        rooms = data.get("rooms") if isinstance(data, dict) else None
+        if not isinstance(rooms, list):
+            return {"joined": []}
+        joined = []
+        try:
+            for room in rooms[:MAX_WATCHED_ROOMS]:
+                if isinstance(room, str) and may_watch(current_user, room):
+                    join_room(room)
+                    joined.append(room)
+        finally:
+            db.session.remove()
+        return {"joined": joined}

@@ -1,0 +1,371 @@
+"""The ingest: a paho-mqtt 2 client (callback API v2) that feeds validated messages to handlers.
+
+- QoS 1 subscriptions on a persistent session (clean_session False, fixed client id), so what
+  lockers publish while the portal is down is delivered when it returns; retained status and
+  compartment states arrive on every (re)subscription.
+- `on_message` never raises: it parses the topic and the payload, counts and logs what is
+  malformed (with its topic), and queues the rest. Acknowledgements are manual: a message is
+  acknowledged only after the transaction that applied it committed, so a crash means a
+  redelivery (events are de-duplicated by id, states by seq), never a loss.
+- A worker thread applies queued messages in batches, one transaction per batch and one
+  savepoint per message, then publishes the commands waiting in the outbox.
+"""
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as mqtt
+from sqlalchemy.exc import OperationalError
+
+from portal.iot.counters import IngestCounters
+from portal.iot.dispatch import DeviceMessage, Handlers, Refused, dispatch
+from portal.iot.schemas import Malformed, encode, parse
+from portal.iot.topics import COMMANDS, TopicError, Topics
+
+log = logging.getLogger("portal.iot.ingest")
+
+BATCH_MAX = 200
+OUTBOX_POLL_S = 0.5
+TICK_S = 1.0
+
+
+@dataclass(frozen=True)
+class BrokerURL:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+
+def parse_url(url: str) -> BrokerURL:
+    """`mqtt://user:pass@host:port` (or `mqtts://`) → BrokerURL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
+        raise ValueError(f"MQTT URL must start with mqtt:// or mqtts://: {url!r}")
+    tls = parts.scheme in ("mqtts", "ssl")
+    return BrokerURL(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or (8883 if tls else 1883),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        tls=tls,
+    )
+
+
+@dataclass(slots=True)
+class _AckOnly:
+    """A message that needs nothing but its acknowledgement (kept in order with the rest)."""
+
+    mid: int
+    qos: int
+    generation: int
+
+
+class Ingest:
+    """Subscribe to the locker tree and apply what arrives; see the module docstring."""
+
+    def __init__(self, app, handlers: Handlers, *, url: str, topic_root: str = "linli",
+                 client_id: str = "linli-portal", counters: IngestCounters | None = None,
+                 keepalive: int = 30):
+        self.app = app
+        self.handlers = handlers
+        self.broker = parse_url(url)
+        self.topics = Topics(topic_root)
+        self.client_id = client_id
+        self.keepalive = keepalive
+        self.counters = counters or IngestCounters()
+        self._queue: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._connected = threading.Event()
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._worker: threading.Thread | None = None
+        self._client: mqtt.Client | None = None
+        self._outbox_due = 0.0
+        self._tick_due = 0.0
+        self.last_batch_at = 0.0
+        bind = getattr(handlers, "bind", None)
+        if bind is not None:
+            bind(self)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> "Ingest":
+        client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            clean_session=False,
+            protocol=mqtt.MQTTv311,
+            manual_ack=True,
+        )
+        if self.broker.username is not None:
+            client.username_pw_set(self.broker.username, self.broker.password)
+        if self.broker.tls:
+            client.tls_set()
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        self._client = client
+        self._stop.clear()
+        self._worker = threading.Thread(target=self._work, name="mqtt-ingest", daemon=True)
+        self._worker.start()
+        client.connect_async(self.broker.host, self.broker.port, keepalive=self.keepalive)
+        client.loop_start()
+        log.info("ingest connecting to %s:%s as %s (topics %s)", self.broker.host,
+                 self.broker.port, self.client_id, self.topics.subscription)
+        return self
+
+    def wait_connected(self, timeout: float = 10.0) -> bool:
+        return self._connected.wait(timeout)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Apply what is queued, publish pending commands, then leave (the session stays)."""
+        self.drain(timeout)
+        self._stop.set()
+        if self._worker is not None:
+            self._worker.join(timeout)
+        if self._client is not None:
+            self._client.disconnect()
+            self._client.loop_stop()
+        self._connected.clear()
+        log.info("ingest stopped: %s", self.counters.snapshot())
+
+    def kill(self) -> None:
+        """Vanish without applying or acknowledging anything (tests: a crash)."""
+        self._stop.set()
+        if self._client is not None:
+            self._client.loop_stop()
+            sock = self._client.socket()
+            if sock is not None:
+                sock.close()
+        if self._worker is not None:
+            self._worker.join(5)
+        self._connected.clear()
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until everything received so far has been applied."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._queue.unfinished_tasks == 0:
+                return True
+            time.sleep(0.01)
+        return False
+
+    def publish(self, locker: str, payload: dict) -> bool:
+        """Publish a command to a locker (QoS 1, not retained)."""
+        client = self._client
+        if client is None or not client.is_connected():
+            return False
+        info = client.publish(self.topics.commands(locker), encode(payload), qos=1, retain=False)
+        return info.rc == mqtt.MQTT_ERR_SUCCESS
+
+    def resubscribe_compartments(self, locker: str) -> None:
+        """Ask the broker for a locker's retained compartment states again (after a new boot)."""
+        client = self._client
+        if client is not None and client.is_connected():
+            client.subscribe(self.topics.compartments(locker), qos=1)
+
+    # ------------------------------------------------------------------ paho callbacks
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        try:
+            if reason_code.is_failure:
+                log.error("broker refused the ingest: %s", reason_code)
+                return
+            client.subscribe(self.topics.subscription, qos=1)
+            self.counters.add("connects")
+            self._connected.set()
+            log.info("ingest connected (session present: %s)", flags.session_present)
+        except Exception:
+            log.exception("ingest on_connect failed")
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        with self._lock:
+            self._generation += 1  # acks for messages of the old connection must not be sent
+        self._connected.clear()
+        if reason_code.is_failure:
+            log.warning("ingest lost the broker (%s); paho reconnects", reason_code)
+
+    def _on_message(self, client, userdata, message) -> None:
+        """Validate and hand over; never raises (a failure here would stop paho's loop)."""
+        try:
+            self._receive(message)
+        except Exception:
+            self.counters.add("errors")
+            log.exception("ingest could not take a message on %r", getattr(message, "topic", "?"))
+            try:
+                self._queue.put(_AckOnly(message.mid, message.qos, self._generation))
+            except Exception:
+                log.exception("ingest could not queue an acknowledgement")
+
+    def _receive(self, message) -> None:
+        generation = self._generation
+        topic = message.topic
+        try:
+            parsed = self.topics.parse(topic)
+            if parsed.kind == COMMANDS:
+                self.counters.add("received")
+                self.counters.add("ignored")
+                self._queue.put(_AckOnly(message.mid, message.qos, generation))
+                return
+            body = parse(parsed.kind, message.payload, parsed.comp)
+        except (TopicError, Malformed) as error:
+            reason = error.reason if isinstance(error, Malformed) else "bad-topic"
+            self.counters.malformed(reason)
+            log.warning("malformed MQTT message on %r: %s", topic[:200], error)
+            self._queue.put(_AckOnly(message.mid, message.qos, generation))
+            return
+        self.counters.add("received")
+        self.counters.add("valid")
+        self._queue.put(DeviceMessage(topic, parsed.locker, parsed.kind, body, time.time(),
+                                      message.mid, message.qos, generation))
+
+    # ------------------------------------------------------------------ the worker
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            try:
+                items = self._take_batch()
+                if items:
+                    self._apply(items)
+                now = time.monotonic()
+                if now >= self._outbox_due:
+                    self._flush_outbox()
+                if now >= self._tick_due:
+                    self._tick()
+            except Exception:
+                log.exception("ingest worker step failed; going on")
+                time.sleep(0.5)
+
+    def _take_batch(self) -> list:
+        try:
+            first = self._queue.get(timeout=min(OUTBOX_POLL_S, TICK_S))
+        except queue.Empty:
+            return []
+        items = [first]
+        while len(items) < BATCH_MAX:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return items
+
+    def _apply(self, items: list) -> None:
+        messages = [item for item in items if isinstance(item, DeviceMessage)]
+        try:
+            if messages:
+                outcomes = self._apply_in_transaction(messages)
+                for name, amount in outcomes.items():
+                    self.counters.add(name, amount)
+                self.last_batch_at = time.time()
+            self._ack(items)
+        finally:
+            for _ in items:
+                self._queue.task_done()
+        if messages:
+            self._flush_outbox()
+
+    def _apply_in_transaction(self, messages: list[DeviceMessage]) -> dict:
+        from portal.core.db import begin_write, db
+        from portal.realtime import pending_count, pending_mark, pending_rewind
+
+        attempt = 0
+        while True:
+            attempt += 1
+            outcomes: dict[str, int] = {}
+            refusals: list[str] = []
+            with self.app.app_context():
+                session = db.session()
+                try:
+                    begin_write()
+                    for message in messages:
+                        mark = pending_mark(session)
+                        savepoint = session.begin_nested()
+                        try:
+                            outcome = dispatch(self.handlers, message)
+                            savepoint.commit()
+                            outcomes[str(outcome)] = outcomes.get(str(outcome), 0) + 1
+                        except Refused as refused:
+                            if refused.keep:
+                                savepoint.commit()
+                            else:
+                                savepoint.rollback()
+                                pending_rewind(session, mark)
+                            refusals.append(refused.reason)
+                            log.warning("refused MQTT message on %r: %s", message.topic, refused)
+                        except OperationalError:
+                            raise
+                        except Exception:
+                            savepoint.rollback()
+                            pending_rewind(session, mark)
+                            outcomes["errors"] = outcomes.get("errors", 0) + 1
+                            log.exception("handler failed on %r; message skipped", message.topic)
+                    outcomes["pushed"] = pending_count(session)
+                    session.commit()
+                    outcomes["batches"] = 1
+                    for reason in refusals:
+                        self.counters.refused(reason)
+                    return outcomes
+                except OperationalError:
+                    session.rollback()
+                    if self._stop.is_set() and attempt > 3:
+                        raise
+                    log.exception("database trouble applying %d messages (try %d); retrying",
+                                  len(messages), attempt)
+                    time.sleep(min(5.0, 0.2 * attempt))
+                finally:
+                    db.session.remove()
+
+    def _ack(self, items: list) -> None:
+        client = self._client
+        with self._lock:
+            generation = self._generation
+        for item in items:
+            if item.qos and item.generation == generation and client is not None:
+                client.ack(item.mid, item.qos)
+
+    def _flush_outbox(self) -> None:
+        from portal.core.db import begin_write, db
+
+        self._outbox_due = time.monotonic() + OUTBOX_POLL_S
+        if not self.connected:
+            return
+        with self.app.app_context():
+            try:
+                commands = self.handlers.pending_commands()
+                if not commands:
+                    return
+                sent = [c.key for c in commands if self.publish(c.locker, c.payload)]
+                if sent:
+                    db.session.commit()
+                    begin_write()
+                    self.handlers.commands_sent(sent)
+                    db.session.commit()
+                    self.counters.add("commands", len(sent))
+            finally:
+                db.session.rollback()
+                db.session.remove()
+
+    def _tick(self) -> None:
+        from portal.core.db import db
+
+        self._tick_due = time.monotonic() + TICK_S
+        with self.app.app_context():
+            try:
+                self.handlers.tick(time.time())
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+            finally:
+                db.session.remove()
