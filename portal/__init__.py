@@ -12,7 +12,7 @@ from portal.config import DefaultConfig, env_overrides
 ROOT = Path(__file__).resolve().parent.parent
 
 # Domain packages, each with a blueprint `bp` in __init__.py and usually a models.py
-DOMAINS = ("home", "accounts", "community", "notifications", "events", "pickup", "groupbuy", "points")
+DOMAINS = ("home", "accounts", "community", "notifications", "events", "pickup", "groupbuy", "points", "lockers")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
