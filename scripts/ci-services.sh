@@ -3,7 +3,7 @@
 #   PostgreSQL  127.0.0.1:5432  trust auth, database "test"
 #   Redis       127.0.0.1:6379
 #   Mosquitto   127.0.0.1:1883  anonymous
-#   Debian's chromium and fonts-noto-cjk, plus make, python3-venv, nodejs and npm.
+#   Debian's chromium, fonts-noto-cjk and fonts-noto-color-emoji (the icons are emoji), plus make, python3-venv, nodejs and npm.
 # Installs (apt) and starts only what is missing, so it is quick when all is up and can be
 # run on its own: `sudo bash scripts/ci-services.sh`. Written for Debian 12 run as root
 # (CI); as another user it checks and says what it would need root for.
@@ -74,6 +74,7 @@ install_missing_packages() {
     command -v mosquitto >/dev/null || missing+=(mosquitto)
     [[ -x /usr/bin/chromium ]] || missing+=(chromium)
     have_cjk_fonts || missing+=(fonts-noto-cjk)
+    [[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]] || missing+=(fonts-noto-color-emoji)
     if ((${#missing[@]} == 0)); then
         say "system packages: all present"
         return

@@ -61,11 +61,15 @@ def login():
 @bp.post("/logout")
 def logout():
     """End the session on the server, so its cookie is worthless afterwards."""
+    locale = session.get("locale")
     if current_user.is_authenticated:
+        locale = current_user.locale or locale
         end_login_session(current_user.login_token)
         db.session.commit()
     logout_user()
     session.clear()
+    if locale:
+        session["locale"] = locale  # the page after logout stays in the chosen language
     return redirect_to("/")
 
 

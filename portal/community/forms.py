@@ -12,16 +12,22 @@ from portal.community.services import ROLE_LABELS
 
 
 def unit_choices(community) -> list[SelectChoice]:
-    """Units grouped by building, for a <select> with optgroups."""
-    return [
-        SelectChoice(u.id, u.name, optgroup=b.name) for b in community.buildings for u in b.units
+    """Units grouped by building, for a <select> with optgroups; nothing chosen at first."""
+    return [SelectChoice("", _l("Choose your building and unit"))] + [
+        SelectChoice(u.id, f"{b.name} {u.name}", optgroup=b.name)
+        for b in community.buildings
+        for u in b.units
     ]
+
+
+def optional_int(value):
+    return int(value) if value not in (None, "") else None
 
 
 class UnitFieldMixin:
     unit = SelectField(
         _l("Building and unit"),
-        coerce=int,
+        coerce=optional_int,
         validate_choice=False,  # the service checks the unit belongs to the community
         validators=[InputRequired(_l("Choose your building and unit."))],
     )
