@@ -116,3 +116,16 @@ class BadgeAward(db.Model):
     badge: Mapped[str] = mapped_column(sa.String(30))
     awarded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     awarded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BadgeProgress(db.Model):
+    """Counts toward an automatic badge (a leader's collected orders toward 金牌团长)."""
+
+    __tablename__ = "points_badge_progress"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    badge: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,3 @@
+"""Board pages."""
+
+from portal.boards import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Moderation pages: report, the queue, actions, the audit log."""
+
+from portal.moderation import bp  # noqa: F401

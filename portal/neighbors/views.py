@@ -1,0 +1,3 @@
+"""Neighbour pages."""
+
+from portal.neighbors import bp  # noqa: F401
