@@ -62,7 +62,9 @@ class Event(db.Model):
     max_companions: Mapped[int] = mapped_column(default=2)
     audience: Mapped[str] = mapped_column(sa.String(12), default=Audience.COMMUNITY)
     building_id: Mapped[int | None] = mapped_column(sa.ForeignKey("buildings.id", ondelete="SET NULL"))
-    group_id: Mapped[int | None] = mapped_column(index=True)
+    group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("aid_groups.id", ondelete="SET NULL"), index=True
+    )
     points_cost: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(sa.String(12), default=EventStatus.OPEN)
     sequence: Mapped[int] = mapped_column(default=0)  # iCal SEQUENCE: bumped when times or place change

@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from portal.boards import services as boards
 from portal.community.models import Building, Membership, MembershipStatus, Role
 from portal.core.db import db, utcnow
 from portal.core.errors import DomainError
@@ -85,20 +86,12 @@ def when_text(event: Event) -> str:
 
 def group_ids_of(user_id: int, community_id: int) -> set[int]:
     """The mutual-aid groups a person belongs to in a community."""
-    try:
-        from portal.boards.services import member_group_ids
-    except ImportError:
-        return set()
-    return set(member_group_ids(user_id, community_id))
+    return boards.my_group_ids(community_id, user_id)
 
 
 def groups_of_community(community_id: int) -> list[tuple[int, str]]:
     """(id, name) of the community's mutual-aid groups, for the audience choice."""
-    try:
-        from portal.boards.services import community_groups
-    except ImportError:
-        return []
-    return [(g.id, g.name) for g in community_groups(community_id)]
+    return [(group.id, group.name) for group, _members in boards.groups(community_id)]
 
 
 def is_staff(membership) -> bool:
@@ -141,6 +134,11 @@ def can_see(event: Event, membership) -> bool:
     if is_staff(membership) or in_audience(event, membership):
         return True
     return live_signup(event.id, membership.user_id) is not None
+
+
+def help_needs_for(event: Event) -> list:
+    """The open 互助日 help needs of a help day's date (the boards domain keeps them)."""
+    return boards.open_help_needs_on(event.community_id, local_date(event.starts_at))
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -294,7 +292,8 @@ class EventData:
     photo: str | None = None  # None: keep the current one
 
 
-def _check_data(community_id: int, data: EventData) -> None:
+def check_data(community_id: int, data: EventData) -> None:
+    """Refuse inconsistent event data (DomainError naming the field)."""
     if data.ends_at <= data.starts_at:
         raise DomainError(_l("The end must come after the start."), "ends_at")
     if data.signup_deadline is not None and data.signup_deadline > data.starts_at:
@@ -324,7 +323,7 @@ def _check_data(community_id: int, data: EventData) -> None:
 
 def create_event(membership: Membership, data: EventData, now: datetime) -> Event:
     """A new event in the admin's community."""
-    _check_data(membership.community_id, data)
+    check_data(membership.community_id, data)
     if data.starts_at <= now:
         raise DomainError(_l("The event must start in the future."), "starts_at")
     event = Event(
@@ -360,7 +359,7 @@ def update_event(event: Event, data: EventData, now: datetime) -> list[Signup]:
     event = lock_event(event.id)
     if event.is_cancelled:
         raise DomainError(_l("This event was cancelled."))
-    _check_data(event.community_id, data)
+    check_data(event.community_id, data)
     if data.points_cost != event.points_cost and _has_live_signups(event):
         raise DomainError(_l("The points cost cannot change once people have signed up."), "points_cost")
     moved = (data.starts_at, data.ends_at, data.place) != (event.starts_at, event.ends_at, event.place)
@@ -833,6 +832,16 @@ def feed_events(membership: Membership, now: datetime) -> list[Event]:
 
 def _event_link(event: Event) -> str:
     return f"/events/{event.id}"
+
+
+def member_home(user_id: int, community_id: int) -> str:
+    """"3栋 1单元": where a member lives, to recognise them at the door."""
+    membership = db.session.scalar(
+        sa.select(Membership).where(Membership.user_id == user_id, Membership.community_id == community_id)
+    )
+    if membership is None or membership.building is None:
+        return ""
+    return " ".join(p.name for p in (membership.building, membership.unit) if p is not None)
 
 
 def staff_user_ids(community_id: int) -> list[int]:

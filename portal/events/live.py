@@ -1,0 +1,37 @@
+"""Live attendance: after a signup, cancellation or check-in commits, the event's room hears
+`{"type": "event-counts", "event": id}` and the counts fragment on the admin and door pages
+refetches itself (hx-trigger="portal:event-counts from:body")."""
+
+from portal.core.db import db
+from portal.realtime import push_after_commit, register_room
+
+
+def event_room(event_id: int) -> str:
+    return f"event:{event_id}"
+
+
+def push_counts(event) -> None:
+    """Tell whoever watches the event's counts that they changed (emitted after commit)."""
+    push_after_commit(db.session(), event_room(event.id), {"type": "event-counts", "event": event.id})
+
+
+def may_watch_event(user, event_id: int) -> bool:
+    """Admins and volunteers of the event's community may watch its room."""
+    from portal.community.models import Membership, MembershipStatus
+    from portal.events.models import Event
+    from portal.events.services import is_staff
+
+    event = db.session.get(Event, event_id)
+    if event is None:
+        return False
+    membership = db.session.scalar(
+        db.select(Membership).where(
+            Membership.user_id == user.id,
+            Membership.community_id == event.community_id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    )
+    return is_staff(membership)
+
+
+register_room("event", may_watch_event)
