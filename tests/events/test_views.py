@@ -223,3 +223,40 @@ def test_calendar_page_and_feed(auth, town, app):
     assert anonymous.get(f"/events/feed/{token}.ics").status_code == 404
     one = client.get(f"/events/{event.id}.ics")
     assert one.status_code == 200 and "attachment" in one.headers["Content-Disposition"]
+
+
+def test_group_event_is_for_the_group_members(auth, town, make, app):
+    from portal.boards.services import create_group, join_group
+
+    community, admin, _volunteer, resident = town
+    with app.test_request_context():
+        group = create_group(admin, "老人照护", "陪老人聊天、买菜")
+        db.session.commit()
+    member = make.member(community)
+    join_group(member, group)
+    db.session.commit()
+    event = make_event(admin, audience="group", group_id=group.id, title="陪老人包饺子")
+    member_client = auth.login(member.user)
+    assert "陪老人包饺子" in member_client.get("/events").get_data(as_text=True)
+    assert member_client.post(f"/events/{event.id}/signup", data={"companions": "0"}).status_code == 303
+    outsider_client = auth.login(resident.user)
+    assert "陪老人包饺子" not in outsider_client.get("/events").get_data(as_text=True)
+    assert outsider_client.get(f"/events/{event.id}").status_code == 404
+    assert outsider_client.post(f"/events/{event.id}/signup", data={"companions": "0"}).status_code == 404
+    form = auth.login(admin.user).get("/events/new").get_data(as_text=True)
+    assert "老人照护" in form
+
+
+def test_help_day_page_gathers_the_days_open_needs(auth, town, app):
+    from portal.boards.services import create_need
+    from portal.events.services import local_date
+
+    _community, admin, _volunteer, resident = town
+    event = make_event(admin, kind="help_day", title="三月邻里互助日", starts_at=utcnow() + timedelta(days=2))
+    day = local_date(event.starts_at)
+    with app.test_request_context():
+        create_need(admin, "帮忙取快递", "", day, "上午", "5栋", 0)
+        create_need(admin, "修自行车", "", day + timedelta(days=1), "", "", 0)
+        db.session.commit()
+    page = auth.login(resident.user).get(f"/events/{event.id}").get_data(as_text=True)
+    assert "帮忙取快递" in page and "修自行车" not in page
