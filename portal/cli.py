@@ -34,14 +34,21 @@ def serve_command(host, port):
         click.echo(f"Demo logins (password {DEMO_PASSWORD}):")
         for role, phone, name in logins:
             click.echo(f"  {role:<16} {phone}  {name}")
+    app = current_app._get_current_object()
+    mqtt = _start_mqtt(app)
     click.echo("Press Ctrl+C to stop.\n")
-    socketio.run(
-        current_app._get_current_object(),
-        host=host,
-        port=port,
-        allow_unsafe_werkzeug=True,
-        use_reloader=False,
-    )
+    try:
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+    finally:
+        mqtt.stop()
+
+
+def _start_mqtt(app):
+    """Lockers: the embedded broker, the ingest and simulated demo lockers (PORTAL_MQTT_URL unset),
+    or the ingest from PORTAL_MQTT_URL. Only here, never in create_app."""
+    from portal.lockers.runtime import start_for_serve
+
+    return start_for_serve(app, echo=click.echo)
 
 
 def register(app) -> None:

@@ -13,8 +13,12 @@
     var socket = io({ transports: ["websocket", "polling"] });
     socket.on("connect", function () {
       showLive("connected");
-      var rooms = document.body.dataset.rooms;
-      if (rooms) socket.emit("watch", { rooms: rooms.split(" ") });
+      // rooms a page asks to watch: <body data-rooms> or any element with data-rooms (checked server-side)
+      var rooms = [];
+      document.querySelectorAll("[data-rooms]").forEach(function (el) {
+        el.dataset.rooms.split(" ").forEach(function (room) { if (room && rooms.indexOf(room) < 0) rooms.push(room); });
+      });
+      if (rooms.length) socket.emit("watch", { rooms: rooms });
     });
     socket.on("disconnect", function () { showLive("reconnecting"); });
     socket.io.on("reconnect_attempt", function () { showLive("reconnecting"); });

@@ -1,0 +1,440 @@
+"""What the portal does with each locker message (the handlers the MQTT ingest dispatches to).
+
+The ingest (portal/iot/client.py) calls these inside its transaction, one savepoint per message,
+and commits; pushes queued with `push_after_commit` go out after that commit.
+
+- status: online/offline, boot and seq, the compartment layout (new ones wait for approval)
+- compartments/{comp}: door, occupied, temperature, fault — stale seqs change nothing
+- events: processed once per id; deposit → pickup code; pickup_code → exactly one open/deny;
+  collected → order done; door/temp/fault alarms to the point's host and the admins
+"""
+
+import logging
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from portal.core.db import db, utcnow
+from portal.core.errors import DomainError
+from portal.iot.dispatch import Command, Outcome, Refused
+from portal.iot.schemas import CompartmentState, Event, Status, command
+from portal.lockers import services
+from portal.lockers.models import (
+    AlarmKind,
+    Compartment,
+    IngestStats,
+    Locker,
+    LockerCommand,
+    LockerEvent,
+    OfflineReason,
+)
+from portal.lockers.services import push_board
+from portal.realtime import push_after_commit, user_room
+
+log = logging.getLogger("portal.lockers.ingest")
+
+STATS_EVERY_S = 5.0
+ATTEMPTS_KEPT_S = 2 * 86400
+
+
+def _moment(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+class LockerHandlers:
+    """The lockers domain's side of the ingest (see portal.iot.dispatch.Handlers)."""
+
+    def __init__(self, stats_id: str | None = None):
+        self.ingest = None
+        self.stats_id = stats_id
+        self._stats_due = 0.0
+
+    def bind(self, ingest) -> None:
+        self.ingest = ingest
+        self.stats_id = self.stats_id or ingest.client_id
+
+    # ------------------------------------------------------------------ lookup
+
+    def _locker(self, device_id: str) -> Locker:
+        locker = db.session.scalar(sa.select(Locker).where(Locker.device_id == device_id))
+        if locker is None:
+            raise Refused("unknown-locker", device_id)
+        if not locker.enabled:
+            raise Refused("disabled-locker", device_id)
+        return locker
+
+    def _heard(self, locker: Locker, now: datetime) -> None:
+        """Any message: the locker is alive (back online if only its silence had made it offline)."""
+        locker.last_seen = now
+        if not locker.online and locker.offline_reason == OfflineReason.SILENCE:
+            self._set_online(locker, now)
+
+    def _set_online(self, locker: Locker, now: datetime) -> None:
+        locker.online = True
+        locker.online_since = now
+        services.resolve_alarms(locker, AlarmKind.OFFLINE, now)
+        push_board(locker.pickup_point_id, locker.community_id)
+
+    def _set_offline(self, locker: Locker, reason: str, now: datetime) -> None:
+        was_online = locker.online
+        locker.online = False
+        locker.offline_reason = reason
+        push_board(locker.pickup_point_id, locker.community_id)
+        if was_online and reason != OfflineReason.SHUTDOWN:
+            services.raise_alarm(locker, AlarmKind.OFFLINE, now, detail=reason, notify_kind="locker_offline")
+
+    # ------------------------------------------------------------------ status
+
+    def status(self, device_id: str, status: Status, received_at: float) -> Outcome:
+        now = _moment(received_at)
+        locker = db.session.scalar(sa.select(Locker).where(Locker.device_id == device_id))
+        if locker is None:
+            if status.online:
+                layout = ",".join(f"{c.id}:{c.size}{':cold' if c.cold else ''}" for c in status.compartments)
+                services.note_sighting(device_id, layout, status.fw or "", now)
+            raise Refused("unknown-locker", device_id, keep=True)
+        if not locker.enabled:
+            raise Refused("disabled-locker", device_id)
+        if not status.online:
+            return self._offline_status(locker, status, now)
+        if status.boot == locker.boot and status.seq <= locker.last_seq:
+            return Outcome.STALE
+        if status.boot != locker.boot:
+            locker.boot = status.boot
+            for compartment in locker.compartments:
+                compartment.last_seq = 0
+                compartment.boot = status.boot
+            if self.ingest is not None:  # states of this boot may have come before its status
+                self.ingest.resubscribe_compartments(device_id)
+        locker.last_seq = status.seq
+        locker.fw = status.fw or ""
+        locker.last_seen = now
+        self._apply_layout(locker, status)
+        if not locker.online:
+            self._set_online(locker, now)
+        return Outcome.APPLIED
+
+    def _offline_status(self, locker: Locker, status: Status, now: datetime) -> Outcome:
+        if status.seq is not None and status.boot == locker.boot and status.seq <= locker.last_seq:
+            return Outcome.STALE
+        if status.seq is not None and status.boot == locker.boot:
+            locker.last_seq = status.seq
+        if not locker.online and locker.offline_reason != OfflineReason.SILENCE:
+            return Outcome.STALE  # already offline (a retained will read again)
+        reason = OfflineReason.SHUTDOWN if status.seq is not None else OfflineReason.WILL
+        self._set_offline(locker, reason, now)
+        return Outcome.APPLIED
+
+    def _apply_layout(self, locker: Locker, status: Status) -> None:
+        known = {c.comp: c for c in locker.compartments}
+        listed = set()
+        changed = False
+        for info in status.compartments:
+            listed.add(info.id)
+            compartment = known.get(info.id)
+            if compartment is None:  # learned: shown once an admin approves it
+                locker.compartments.append(
+                    Compartment(
+                        comp=info.id, size=info.size, cold=info.cold, approved=False, boot=locker.boot
+                    )
+                )
+                changed = True
+            elif (compartment.size, compartment.cold, compartment.present) != (info.size, info.cold, True):
+                compartment.size, compartment.cold, compartment.present = info.size, info.cold, True
+                changed = True
+        for comp, compartment in known.items():
+            if comp not in listed and compartment.present:
+                compartment.present = False
+                changed = True
+        if changed:
+            push_board(locker.pickup_point_id, locker.community_id)
+
+    # ------------------------------------------------------------------ compartments
+
+    def compartment(self, device_id: str, state: CompartmentState, received_at: float) -> Outcome:
+        now = _moment(received_at)
+        locker = self._locker(device_id)
+        self._heard(locker, now)
+        compartment = next((c for c in locker.compartments if c.comp == state.comp), None)
+        if compartment is None:
+            raise Refused("unknown-compartment", f"{device_id}/{state.comp}")
+        if compartment.boot == locker.boot and state.seq <= compartment.last_seq:
+            return Outcome.STALE
+        compartment.boot = locker.boot
+        compartment.last_seq = state.seq
+        compartment.state_at = state.ts
+        before = (compartment.door, compartment.occupied, compartment.temp_c, compartment.fault)
+        compartment.door = state.door
+        compartment.occupied = state.occupied
+        compartment.temp_c = state.temp_c
+        compartment.fault = state.fault
+        if before != (state.door, state.occupied, state.temp_c, state.fault):
+            push_board(locker.pickup_point_id, locker.community_id)
+        if state.door == "closed" and before[0] == "open":
+            services.resolve_alarms(locker, AlarmKind.DOOR, now, comp=state.comp)
+        if state.fault is None and before[3]:
+            services.resolve_alarms(locker, AlarmKind.FAULT, now, comp=state.comp)
+        return Outcome.APPLIED
+
+    # ------------------------------------------------------------------ events
+
+    def event(self, device_id: str, event: Event, received_at: float) -> Outcome:
+        now = _moment(received_at)
+        locker = self._locker(device_id)
+        seen = db.session.scalar(
+            sa.select(LockerEvent.id).where(
+                LockerEvent.locker_id == locker.id, LockerEvent.event_id == event.id
+            )
+        )
+        if seen:
+            return Outcome.DUPLICATE
+        self._heard(locker, now)
+        record = LockerEvent(
+            locker_id=locker.id,
+            event_id=event.id,
+            type=event.type,
+            comp=event.comp,
+            seq=event.seq,
+            sent_at=event.ts,
+            received_at=now,
+            order_reference=(event.order or "")[:64],
+        )
+        db.session.add(record)
+        db.session.flush()  # the unique (locker, event id) has the last word on duplicates
+        handler = getattr(self, f"_on_{event.type}")
+        record.outcome, detail = handler(locker, event, now)
+        record.detail = (detail or "")[:200]
+        return Outcome.APPLIED
+
+    def _compartment_of(self, locker: Locker, comp: str) -> Compartment | None:
+        return next((c for c in locker.compartments if c.comp == comp), None)
+
+    def _on_deposit(self, locker: Locker, event: Event, now: datetime):
+        from portal.pickup.services import issue_pickup_code, order_by_reference
+
+        compartment = self._compartment_of(locker, event.comp)
+        order = order_by_reference(locker.pickup_point_id, event.order)
+        push_board(locker.pickup_point_id, locker.community_id)
+        if order is None:
+            services.raise_alarm(
+                locker,
+                AlarmKind.DEPOSIT,
+                now,
+                comp=event.comp,
+                detail=event.order,
+                notify_kind="locker_unknown_deposit",
+                ref=event.order,
+            )
+            return "unknown_order", event.order
+        if compartment is not None:
+            compartment.order_id = order.id
+            compartment.order_reference = order.reference
+            compartment.deposited_at = now
+            compartment.occupied = True
+        already_ready = bool(order.pickup_code)
+        try:
+            issue_pickup_code(order)
+        except DomainError as error:
+            services.raise_alarm(
+                locker,
+                AlarmKind.DEPOSIT,
+                now,
+                comp=event.comp,
+                detail=f"{order.reference}: {error.message}",
+                notify_kind="locker_unknown_deposit",
+                ref=order.reference,
+            )
+            return "refused", str(error.message)
+        if already_ready:  # the code went out before (goods marked arrived): say where it is now
+            for user_id in {order.user_id, order.delegate_user_id} - {None}:
+                services.notify(
+                    user_id,
+                    "locker_deposited",
+                    community_id=order.community_id,
+                    link=f"/groupbuy/orders/{order.id}",
+                    ref=order.reference,
+                    locker=locker.name,
+                    comp=event.comp,
+                    point=locker.pickup_point.name,
+                )
+        self._push_order(order)
+        return "ready", order.reference
+
+    def _on_pickup_code(self, locker: Locker, event: Event, now: datetime):
+        from portal.pickup.services import order_for_code
+
+        if locker.keypad_locked(now):
+            self._reply(locker, event, "deny", reason="locked_out")
+            return "deny", "locked_out"
+        order = order_for_code(locker.pickup_point_id, event.code)
+        if order is None:
+            reason = "expired" if self._expired_code(locker, event.code, now) else "invalid"
+            if reason == "invalid":
+                services.note_wrong_code(locker, now)
+            self._reply(locker, event, "deny", reason=reason)
+            push_board(locker.pickup_point_id, locker.community_id)
+            return "deny", reason
+        compartment = db.session.scalar(
+            sa.select(Compartment).where(Compartment.locker_id == locker.id, Compartment.order_id == order.id)
+        )
+        if compartment is None:  # a real code, but the parcel is not in this locker
+            self._reply(locker, event, "deny", reason="invalid")
+            return "deny", f"{order.reference} not in this locker"
+        self._reply(locker, event, "open", comp=compartment.comp, order=order.reference)
+        return "open", f"{order.reference} {compartment.comp}"
+
+    def _expired_code(self, locker: Locker, code: str, now: datetime) -> bool:
+        from portal.groupbuy.models import Order
+
+        return bool(
+            db.session.scalar(
+                sa.select(Order.id).where(
+                    Order.pickup_point_id == locker.pickup_point_id,
+                    Order.pickup_code == code,
+                    Order.code_expires_at <= now,
+                )
+            )
+        )
+
+    def _reply(self, locker: Locker, event: Event, kind: str, *, comp=None, order=None, reason=None) -> None:
+        services.queue_command(
+            locker, kind, comp=comp, order_reference=order, in_reply_to=event.id, reason=reason
+        )
+
+    def _on_collected(self, locker: Locker, event: Event, now: datetime):
+        from portal.pickup.services import mark_collected, order_by_reference
+
+        compartment = self._compartment_of(locker, event.comp)
+        push_board(locker.pickup_point_id, locker.community_id)
+        order = order_by_reference(locker.pickup_point_id, event.order)
+        if compartment is not None and (order is None or compartment.order_id in (order.id, None)):
+            compartment.order_id = None
+            compartment.order_reference = None
+            compartment.deposited_at = None
+            compartment.occupied = False
+        if order is None:
+            return "unknown_order", event.order
+        try:
+            mark_collected(order, via="locker")
+        except DomainError as error:
+            return "refused", str(error.message)
+        self._push_order(order)
+        return "collected", order.reference
+
+    def _on_door_alarm(self, locker: Locker, event: Event, now: datetime):
+        services.raise_alarm(locker, AlarmKind.DOOR, now, comp=event.comp, notify_kind="locker_door")
+        return "alarm", ""
+
+    def _on_temp_alarm(self, locker: Locker, event: Event, now: datetime):
+        services.raise_alarm(
+            locker,
+            AlarmKind.TEMP,
+            now,
+            comp=event.comp,
+            temp_c=event.temp_c,
+            detail=f"{event.temp_c:.1f} °C",
+            notify_kind="locker_temp",
+            temp=f"{event.temp_c:.1f}",
+        )
+        return "alarm", f"{event.temp_c:.1f}"
+
+    def _on_fault(self, locker: Locker, event: Event, now: datetime):
+        services.raise_alarm(
+            locker,
+            AlarmKind.FAULT,
+            now,
+            comp=event.comp,
+            detail=event.detail,
+            notify_kind="locker_fault",
+            text=event.detail,
+        )
+        return "alarm", event.detail
+
+    def _push_order(self, order) -> None:
+        for user_id in {order.user_id, order.delegate_user_id} - {None}:
+            push_after_commit(db.session(), user_room(user_id), {"type": "order", "id": order.id})
+
+    # ------------------------------------------------------------------ outbox and upkeep
+
+    def pending_commands(self) -> list[Command]:
+        rows = db.session.execute(
+            sa.select(LockerCommand, Locker.device_id)
+            .join(Locker, Locker.id == LockerCommand.locker_id)
+            .where(LockerCommand.sent_at.is_(None))
+            .order_by(LockerCommand.created_at)
+            .limit(500)
+        ).all()
+        return [
+            Command(
+                row.id,
+                device_id,
+                command(
+                    row.type,
+                    comp=row.comp,
+                    order=row.order_reference,
+                    in_reply_to=row.in_reply_to,
+                    reason=row.reason,
+                    command_id=row.id,
+                    ts=row.created_at,
+                ),
+            )
+            for row, device_id in rows
+        ]
+
+    def commands_sent(self, keys: list) -> None:
+        db.session.execute(
+            sa.update(LockerCommand)
+            .where(LockerCommand.id.in_(keys), LockerCommand.sent_at.is_(None))
+            .values(sent_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
+    def tick(self, now: float) -> None:
+        """Every second: lockers silent for 90 s go offline; lockouts that ended close; stats."""
+        from portal.core.db import begin_write
+        from portal.lockers.models import SILENCE, CodeAttempt, LockerAlarm
+
+        moment = _moment(now)
+        silent = db.session.scalars(
+            sa.select(Locker).where(Locker.online, Locker.last_seen < moment - SILENCE)
+        ).all()
+        ended = db.session.scalars(
+            sa.select(Locker)
+            .where(
+                Locker.locked_until.is_not(None),
+                Locker.locked_until <= moment,
+                Locker.locked_by_admin.is_(False),
+            )
+            .where(
+                sa.exists().where(
+                    LockerAlarm.locker_id == Locker.id,
+                    LockerAlarm.kind == AlarmKind.LOCKOUT,
+                    LockerAlarm.resolved_at.is_(None),
+                )
+            )
+        ).all()
+        stats_due = self.ingest is not None and now >= self._stats_due
+        if not (silent or ended or stats_due):
+            return
+        ids = ([locker.id for locker in silent], [locker.id for locker in ended])
+        db.session.rollback()
+        begin_write()
+        for locker in db.session.scalars(sa.select(Locker).where(Locker.id.in_(ids[0]))):
+            if locker.online and locker.last_seen < moment - SILENCE:
+                log.info("locker %s silent since %s: offline", locker.device_id, locker.last_seen)
+                self._set_offline(locker, OfflineReason.SILENCE, moment)
+        for locker in db.session.scalars(sa.select(Locker).where(Locker.id.in_(ids[1]))):
+            services.resolve_alarms(locker, AlarmKind.LOCKOUT, moment)
+        if stats_due:
+            self._stats_due = now + STATS_EVERY_S
+            self._write_stats(moment)
+            db.session.execute(sa.delete(CodeAttempt).where(CodeAttempt.at < _moment(now - ATTEMPTS_KEPT_S)))
+
+    def _write_stats(self, moment: datetime) -> None:
+        row = db.session.get(IngestStats, self.stats_id)
+        if row is None:
+            row = IngestStats(client_id=self.stats_id, started_at=moment)
+            db.session.add(row)
+        row.updated_at = moment
+        row.connected = bool(self.ingest and self.ingest.connected)
+        row.counters = self.ingest.counters.snapshot() if self.ingest else {}
