@@ -60,7 +60,7 @@ def members():
     rows = db.session.scalars(
         _members_query(current_membership().community_id, search, status).limit(MEMBERS_PAGE_SIZE)
     ).all()
-    return render("community/admin/members.html", "rows", rows=rows, q=search, status=status)
+    return render("community/admin/members.html", "rows", rows=rows, q=search, status_filter=status)
 
 
 def _member_page(member, roles_form=None, password_form=None, status=200, **extra):
