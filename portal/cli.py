@@ -1,5 +1,7 @@
 """Command-line entry points: `flask demo seed`, `flask serve`, account helpers."""
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -36,7 +38,11 @@ def serve_command(host, port):
             click.echo(f"  {role:<16} {phone}  {name}")
     app = current_app._get_current_object()
     mqtt = _start_mqtt(app)
+    _start_groupbuy_sweeper(app)
     click.echo("Press Ctrl+C to stop.\n")
+    # Flask's app.run() does nothing when it sees it runs under `flask` (FLASK_RUN_FROM_CLI);
+    # socketio.run() calls it, so without this `flask serve` would return at once.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     try:
         socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
     finally:
@@ -49,6 +55,14 @@ def _start_mqtt(app):
     from portal.lockers.runtime import start_for_serve
 
     return start_for_serve(app, echo=click.echo)
+
+
+def _start_groupbuy_sweeper(app):
+    """Group buys: close at their deadline (a sweep now, for deadlines passed while down, then
+    every ~20 s). Production runs `flask groupbuy sweeper` beside gunicorn instead."""
+    from portal.groupbuy.scheduler import start_sweeper
+
+    return start_sweeper(app)
 
 
 def register(app) -> None:

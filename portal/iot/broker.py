@@ -17,6 +17,9 @@ from amqtt.contexts import Action
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 
 log = logging.getLogger("portal.iot.broker")
+# amqtt and its state machine library log every connection at INFO: too chatty beside the portal
+for _name in ("amqtt", "transitions"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 class CheckAuthPlugin(BaseAuthPlugin):
@@ -62,9 +65,10 @@ class AclPlugin(BaseTopicPlugin):
 
 
 def _action_name(action) -> str:
-    """"publish" | "subscribe" | "receive"."""
-    return {Action.PUBLISH: "publish", Action.SUBSCRIBE: "subscribe",
-            Action.RECEIVE: "receive"}.get(action, str(action))
+    """ "publish" | "subscribe" | "receive"."""
+    return {Action.PUBLISH: "publish", Action.SUBSCRIBE: "subscribe", Action.RECEIVE: "receive"}.get(
+        action, str(action)
+    )
 
 
 class EmbeddedBroker:
@@ -155,8 +159,8 @@ def locker_acl(portal_users: set[str], root: str):
         base = tree + username + "/"
         if not topic.startswith(base):
             return False
-        rest = topic[len(base):]
-        is_compartment = rest.startswith("compartments/") and "/" not in rest[len("compartments/"):]
+        rest = topic[len(base) :]
+        is_compartment = rest.startswith("compartments/") and "/" not in rest[len("compartments/") :]
         if action == "publish":
             return rest in ("status", "events") or (is_compartment and "+" not in rest)
         if action == "subscribe":

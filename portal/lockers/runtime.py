@@ -9,6 +9,7 @@ import random
 import secrets
 import socket
 import threading
+import time
 
 import sqlalchemy as sa
 
@@ -198,6 +199,7 @@ class DemoDriver:
         self.rng = rng or random.Random()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._typed: dict[str, float] = {}  # code -> when it was typed (people don't retype at once)
         self.done: list[str] = []
 
     def start(self) -> "DemoDriver":
@@ -287,9 +289,14 @@ class DemoDriver:
         return f"deposit {reference} into {locker.locker_id}/{comp}"
 
     def _collect(self, _to_deposit, to_collect):
-        code, device_id = self.rng.choice(to_collect)
-        locker = self.fleet.lockers[device_id]
-        locker.enter_code(code)
+        now = time.monotonic()
+        waiting = [(code, device_id) for code, device_id in to_collect
+                   if now - self._typed.get(code, -60.0) > 30]
+        if not waiting:
+            return None
+        code, device_id = self.rng.choice(waiting)
+        self._typed[code] = now
+        self.fleet.lockers[device_id].enter_code(code)
         return f"code typed at {device_id}"
 
     def _wrong_code(self, _to_deposit, _to_collect):
