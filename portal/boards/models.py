@@ -61,9 +61,7 @@ class Topic(db.Model):
     __tablename__ = "board_topics"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True
-    )
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(sa.String(80))
     prompt: Mapped[str] = mapped_column(sa.String(300), default="")
     pinned_until: Mapped[date | None] = mapped_column(sa.Date)
@@ -75,12 +73,18 @@ class Post(Moderated, db.Model):
     """A post on a board, or a reply to one (parent_id)."""
 
     __tablename__ = "board_posts"
-    __table_args__ = (sa.Index("ix_board_posts_list", "community_id", "board", "parent_id", "last_activity_at"),)
+    __table_args__ = (
+        sa.Index("ix_board_posts_list", "community_id", "board", "parent_id", "last_activity_at"),
+    )
 
     board: Mapped[str] = mapped_column(sa.String(12))
-    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aid_groups.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("aid_groups.id", ondelete="CASCADE"), index=True
+    )
     topic_id: Mapped[int | None] = mapped_column(sa.ForeignKey("board_topics.id", ondelete="SET NULL"))
-    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("board_posts.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("board_posts.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(sa.String(120), default="")
     body: Mapped[str] = mapped_column(sa.Text, default="")
     body_html: Mapped[str] = mapped_column(sa.Text, default="")  # nh3-cleaned
@@ -125,10 +129,10 @@ class SkillExchange(db.Model):
     __tablename__ = "skill_exchanges"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    listing_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("skill_listings.id", ondelete="CASCADE"), index=True
     )
-    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("skill_listings.id", ondelete="CASCADE"), index=True)
     responder_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     helper_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     requester_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
@@ -187,9 +191,7 @@ class HelpOffer(db.Model):
     __table_args__ = (sa.UniqueConstraint("need_id", "helper_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True
-    )
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("help_needs.id", ondelete="CASCADE"), index=True)
     helper_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     message: Mapped[str] = mapped_column(sa.String(300), default="")
@@ -206,9 +208,7 @@ class AidGroup(db.Model):
     __table_args__ = (sa.UniqueConstraint("community_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True
-    )
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(40))
     description: Mapped[str] = mapped_column(sa.String(300), default="")
     icon: Mapped[str] = mapped_column(sa.String(8), default="🤝")
@@ -219,7 +219,9 @@ class AidGroup(db.Model):
 class GroupMember(db.Model):
     __tablename__ = "aid_group_members"
 
-    group_id: Mapped[int] = mapped_column(sa.ForeignKey("aid_groups.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("aid_groups.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )

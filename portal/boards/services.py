@@ -96,8 +96,9 @@ def _tag_filter(query, model, association, tag: str):
     )
 
 
-def posts_query(viewer: Membership, board: str, tag: str = "", topic_id: int | None = None,
-                group_id: int | None = None):
+def posts_query(
+    viewer: Membership, board: str, tag: str = "", topic_id: int | None = None, group_id: int | None = None
+):
     query = (
         sa.select(Post)
         .where(
@@ -129,8 +130,15 @@ def replies_of(viewer: Membership, post: Post) -> list[Post]:
 # --- posts and replies --------------------------------------------------------------------
 
 
-def create_post(author: Membership, board: str, title: str, body: str, tags: list[str] = (),
-                topic: Topic | None = None, group: AidGroup | None = None) -> Post:
+def create_post(
+    author: Membership,
+    board: str,
+    title: str,
+    body: str,
+    tags: list[str] = (),
+    topic: Topic | None = None,
+    group: AidGroup | None = None,
+) -> Post:
     """A new post on a board (pending approval for a new member's first posts)."""
     if board not in set(Board):
         raise DomainError(_l("Unknown board."))
@@ -139,8 +147,13 @@ def create_post(author: Membership, board: str, title: str, body: str, tags: lis
             raise DomainError(_l("Unknown group."))
         if not is_group_member(group, author.user_id):
             raise DomainError(_l("Join the group to post on its board."))
-    title = _text(title, "title", 120, required=board != Board.GROUP and board != Board.NEWCOMERS,
-                  label=_l("Give your post a title."))
+    title = _text(
+        title,
+        "title",
+        120,
+        required=board != Board.GROUP and board != Board.NEWCOMERS,
+        label=_l("Give your post a title."),
+    )
     body = _text(body, "body", 5000, label=_l("Write something."))
     html = clean_html(body)
     if not plain_excerpt(html).strip():
@@ -196,8 +209,12 @@ def reply(author: Membership, post: Post, body: str) -> Post:
     if answer.status == ContentStatus.VISIBLE:
         _count_reply(post)
         if post.author_id != author.user_id:
-            notify(post.author_id, "board_reply", community_id=post.community_id,
-                   link=url_for("boards.post", post_id=post.id))
+            notify(
+                post.author_id,
+                "board_reply",
+                community_id=post.community_id,
+                link=url_for("boards.post", post_id=post.id),
+            )
     _announce_pending("post", answer)
     return answer
 
@@ -207,7 +224,10 @@ def _count_reply(post: Post, delta: int = 1) -> None:
     if delta > 0:
         values["last_activity_at"] = utcnow()
     db.session.execute(
-        sa.update(Post).where(Post.id == post.id).values(**values).execution_options(synchronize_session=False)
+        sa.update(Post)
+        .where(Post.id == post.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
     db.session.refresh(post)
 
@@ -218,9 +238,9 @@ def _post_status_changed(item: Post, status: str) -> None:
         return
     parent = db.session.get(Post, item.parent_id)
     visible = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Post).where(
-            Post.parent_id == parent.id, Post.status == ContentStatus.VISIBLE
-        )
+        sa.select(sa.func.count())
+        .select_from(Post)
+        .where(Post.parent_id == parent.id, Post.status == ContentStatus.VISIBLE)
     )
     db.session.execute(sa.update(Post).where(Post.id == parent.id).values(reply_count=visible))
 
@@ -300,7 +320,9 @@ def _points_value(value, field: str = "points") -> int:
     return number
 
 
-def create_listing(author: Membership, kind: str, title: str, body: str, tags: list[str], points_value) -> SkillListing:
+def create_listing(
+    author: Membership, kind: str, title: str, body: str, tags: list[str], points_value
+) -> SkillListing:
     """An offer ("I can…") or a request ("who can…?") with skill tags and the points for one exchange."""
     if kind not in set(SkillKind):
         raise DomainError(_l("Offer or request?"), "kind")
@@ -357,9 +379,7 @@ def respond(responder: Membership, listing: SkillListing, message: str) -> Skill
     if listing.kind == SkillKind.OFFER:
         helper_id, requester_id = listing.author_id, responder.user_id
         if listing.points > points.balance(responder.user_id, responder.community_id):
-            raise DomainError(
-                _l("This costs %(n)s points; you have fewer.", n=listing.points), "message"
-            )
+            raise DomainError(_l("This costs %(n)s points; you have fewer.", n=listing.points), "message")
     else:
         helper_id, requester_id = responder.user_id, listing.author_id
     exchange = SkillExchange(
@@ -373,8 +393,12 @@ def respond(responder: Membership, listing: SkillListing, message: str) -> Skill
     )
     db.session.add(exchange)
     db.session.flush()
-    notify(listing.author_id, "skill_response", community_id=listing.community_id,
-           link=url_for("boards.skill", listing_id=listing.id))
+    notify(
+        listing.author_id,
+        "skill_response",
+        community_id=listing.community_id,
+        link=url_for("boards.skill", listing_id=listing.id),
+    )
     return exchange
 
 
@@ -393,13 +417,25 @@ def agree(author: Membership, exchange: SkillExchange) -> None:
     """The listing's author agrees; the requester's points are held until both confirm."""
     if exchange.listing.author_id != author.user_id:
         raise DomainError(_l("Only the listing's author can agree."))
-    if not _exchange_transition(exchange, [ExchangeState.PROPOSED], state=ExchangeState.AGREED, agreed_at=utcnow()):
+    if not _exchange_transition(
+        exchange, [ExchangeState.PROPOSED], state=ExchangeState.AGREED, agreed_at=utcnow()
+    ):
         raise DomainError(_l("This exchange was already answered."))
     if exchange.points:
-        points.spend(exchange.requester_id, exchange.community_id, exchange.points, "skill_exchange_hold",
-                     ("skill_exchange", exchange.id), note=exchange.listing.title)
-    notify(exchange.responder_id, "skill_agreed", community_id=exchange.community_id,
-           link=url_for("boards.skill", listing_id=exchange.listing_id))
+        points.spend(
+            exchange.requester_id,
+            exchange.community_id,
+            exchange.points,
+            "skill_exchange_hold",
+            ("skill_exchange", exchange.id),
+            note=exchange.listing.title,
+        )
+    notify(
+        exchange.responder_id,
+        "skill_agreed",
+        community_id=exchange.community_id,
+        link=url_for("boards.skill", listing_id=exchange.listing_id),
+    )
 
 
 def decline(author: Membership, exchange: SkillExchange) -> None:
@@ -419,11 +455,20 @@ def cancel_exchange(member: Membership, exchange: SkillExchange) -> None:
     ):
         raise DomainError(_l("This exchange is already finished."))
     if was_agreed and exchange.points:
-        points.refund(exchange.requester_id, exchange.community_id, exchange.points, "skill_exchange_refund",
-                      ("skill_exchange", exchange.id))
+        points.refund(
+            exchange.requester_id,
+            exchange.community_id,
+            exchange.points,
+            "skill_exchange_refund",
+            ("skill_exchange", exchange.id),
+        )
     other = exchange.requester_id if member.user_id == exchange.helper_id else exchange.helper_id
-    notify(other, "skill_cancelled", community_id=exchange.community_id,
-           link=url_for("boards.skill", listing_id=exchange.listing_id))
+    notify(
+        other,
+        "skill_cancelled",
+        community_id=exchange.community_id,
+        link=url_for("boards.skill", listing_id=exchange.listing_id),
+    )
 
 
 def confirm(member: Membership, exchange: SkillExchange) -> bool:
@@ -442,27 +487,48 @@ def confirm(member: Membership, exchange: SkillExchange) -> bool:
         .values({column: utcnow()})
         .execution_options(synchronize_session=False)
     )
-    done = _exchange_transition(
-        exchange,
-        [ExchangeState.AGREED],
-        state=ExchangeState.COMPLETED,
-        completed_at=utcnow(),
-    ) if _both_confirmed(exchange) else False
+    done = (
+        _exchange_transition(
+            exchange,
+            [ExchangeState.AGREED],
+            state=ExchangeState.COMPLETED,
+            completed_at=utcnow(),
+        )
+        if _both_confirmed(exchange)
+        else False
+    )
     if not done:
         db.session.refresh(exchange)
         other = exchange.requester_id if member.user_id == exchange.helper_id else exchange.helper_id
-        notify(other, "skill_confirm_please", community_id=exchange.community_id,
-               link=url_for("boards.skill", listing_id=exchange.listing_id))
+        notify(
+            other,
+            "skill_confirm_please",
+            community_id=exchange.community_id,
+            link=url_for("boards.skill", listing_id=exchange.listing_id),
+        )
         return False
     if exchange.points:
-        points.award(exchange.helper_id, exchange.community_id, exchange.points, "skill_exchange",
-                     ("skill_exchange", exchange.id), note=exchange.listing.title)
+        points.award(
+            exchange.helper_id,
+            exchange.community_id,
+            exchange.points,
+            "skill_exchange",
+            ("skill_exchange", exchange.id),
+            note=exchange.listing.title,
+        )
     skill_exchange_completed.send(
-        exchange, community_id=exchange.community_id, requester_id=exchange.requester_id,
+        exchange,
+        community_id=exchange.community_id,
+        requester_id=exchange.requester_id,
         helper_id=exchange.helper_id,
     )
-    notify(exchange.helper_id, "skill_completed", community_id=exchange.community_id,
-           link="/points", points=exchange.points)
+    notify(
+        exchange.helper_id,
+        "skill_completed",
+        community_id=exchange.community_id,
+        link="/points",
+        points=exchange.points,
+    )
     return True
 
 
@@ -493,8 +559,16 @@ def close_listing(author: Membership, listing: SkillListing, is_open: bool = Fal
 # --- help-day needs (互助日) ----------------------------------------------------------------
 
 
-def create_need(author: Membership, what: str, details: str, needed_on: date | None, time_note: str,
-                place: str, bounty, tags: list[str] = ()) -> HelpNeed:
+def create_need(
+    author: Membership,
+    what: str,
+    details: str,
+    needed_on: date | None,
+    time_note: str,
+    place: str,
+    bounty,
+    tags: list[str] = (),
+) -> HelpNeed:
     """Ask for help on a day: what, when, where, and optionally a points bounty for the helper."""
     if needed_on is None:
         raise DomainError(_l("Choose the day."), "needed_on")
@@ -526,11 +600,15 @@ def create_need(author: Membership, what: str, details: str, needed_on: date | N
 
 
 def needs_query(viewer: Membership, tag: str = "", state: str = "open", day: date | None = None):
-    query = sa.select(HelpNeed).where(HelpNeed.community_id == viewer.community_id, visible_clause(HelpNeed, viewer))
+    query = sa.select(HelpNeed).where(
+        HelpNeed.community_id == viewer.community_id, visible_clause(HelpNeed, viewer)
+    )
     if state == "open":
         query = query.where(HelpNeed.state == NeedState.OPEN, HelpNeed.needed_on >= local_today())
     elif state == "mine":
-        query = query.where(sa.or_(HelpNeed.author_id == viewer.user_id, HelpNeed.helper_id == viewer.user_id))
+        query = query.where(
+            sa.or_(HelpNeed.author_id == viewer.user_id, HelpNeed.helper_id == viewer.user_id)
+        )
     elif state in set(NeedState):
         query = query.where(HelpNeed.state == state)
     if day is not None:
@@ -574,14 +652,19 @@ def offer_help(helper: Membership, need: HelpNeed, message: str) -> HelpOffer:
     else:
         try:
             with db.session.begin_nested():
-                offer = HelpOffer(community_id=need.community_id, need_id=need.id, helper_id=helper.user_id,
-                                  message=message)
+                offer = HelpOffer(
+                    community_id=need.community_id, need_id=need.id, helper_id=helper.user_id, message=message
+                )
                 db.session.add(offer)
                 db.session.flush()
         except IntegrityError:
             raise DomainError(_l("You offered already.")) from None
-    notify(need.author_id, "help_offered", community_id=need.community_id,
-           link=url_for("boards.need", need_id=need.id))
+    notify(
+        need.author_id,
+        "help_offered",
+        community_id=need.community_id,
+        link=url_for("boards.need", need_id=need.id),
+    )
     return offer
 
 
@@ -608,7 +691,9 @@ def accept_offer(asker: Membership, offer: HelpOffer) -> None:
         raise DomainError(_l("This offer was withdrawn."))
     taken = db.session.execute(
         sa.update(HelpNeed)
-        .where(HelpNeed.id == need.id, HelpNeed.state == NeedState.OPEN, HelpNeed.status == ContentStatus.VISIBLE)
+        .where(
+            HelpNeed.id == need.id, HelpNeed.state == NeedState.OPEN, HelpNeed.status == ContentStatus.VISIBLE
+        )
         .values(state=NeedState.ACCEPTED, helper_id=offer.helper_id, accepted_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -621,12 +706,22 @@ def accept_offer(asker: Membership, offer: HelpOffer) -> None:
         .execution_options(synchronize_session=False)
     )
     if need.bounty:
-        points.spend(asker.user_id, need.community_id, need.bounty, "help_bounty_hold", ("help_need", need.id),
-                     note=need.what)
+        points.spend(
+            asker.user_id,
+            need.community_id,
+            need.bounty,
+            "help_bounty_hold",
+            ("help_need", need.id),
+            note=need.what,
+        )
     db.session.refresh(need)
     db.session.refresh(offer)
-    notify(offer.helper_id, "help_accepted", community_id=need.community_id,
-           link=url_for("boards.need", need_id=need.id))
+    notify(
+        offer.helper_id,
+        "help_accepted",
+        community_id=need.community_id,
+        link=url_for("boards.need", need_id=need.id),
+    )
 
 
 def complete_need(asker: Membership, need: HelpNeed) -> int:
@@ -650,10 +745,20 @@ def complete_need(asker: Membership, need: HelpNeed) -> int:
         received += need.bounty
     amount = points.rule("help")
     if amount > 0:
-        entry = points.award(need.helper_id, need.community_id, amount, "help", ref, note=need.what,
-                             once_key=f"help:{need.id}", campaign=True)
+        entry = points.award(
+            need.helper_id,
+            need.community_id,
+            amount,
+            "help",
+            ref,
+            note=need.what,
+            once_key=f"help:{need.id}",
+            campaign=True,
+        )
         received += entry.amount if entry else 0
-    help_completed.send(need, community_id=need.community_id, asker_id=need.author_id, helper_id=need.helper_id)
+    help_completed.send(
+        need, community_id=need.community_id, asker_id=need.author_id, helper_id=need.helper_id
+    )
     notify(need.helper_id, "help_completed", community_id=need.community_id, link="/points", points=received)
     return received
 
@@ -680,9 +785,15 @@ def cancel_need(asker: Membership | None, need: HelpNeed, by_moderation: bool = 
         .execution_options(synchronize_session=False)
     )
     if was == NeedState.ACCEPTED and need.bounty:
-        points.refund(need.author_id, need.community_id, need.bounty, "help_bounty_refund", ("help_need", need.id))
-        notify(need.helper_id, "help_cancelled", community_id=need.community_id,
-               link=url_for("boards.need", need_id=need.id))
+        points.refund(
+            need.author_id, need.community_id, need.bounty, "help_bounty_refund", ("help_need", need.id)
+        )
+        notify(
+            need.helper_id,
+            "help_cancelled",
+            community_id=need.community_id,
+            link=url_for("boards.need", need_id=need.id),
+        )
     db.session.refresh(need)
 
 
@@ -701,10 +812,20 @@ def _exchange_listing_status_changed(listing: SkillListing, status: str) -> None
             )
         ):
             was_agreed = exchange.state == ExchangeState.AGREED
-            if _exchange_transition(exchange, [ExchangeState.PROPOSED, ExchangeState.AGREED],
-                                    state=ExchangeState.CANCELLED) and was_agreed and exchange.points:
-                points.refund(exchange.requester_id, exchange.community_id, exchange.points,
-                              "skill_exchange_refund", ("skill_exchange", exchange.id))
+            if (
+                _exchange_transition(
+                    exchange, [ExchangeState.PROPOSED, ExchangeState.AGREED], state=ExchangeState.CANCELLED
+                )
+                and was_agreed
+                and exchange.points
+            ):
+                points.refund(
+                    exchange.requester_id,
+                    exchange.community_id,
+                    exchange.points,
+                    "skill_exchange_refund",
+                    ("skill_exchange", exchange.id),
+                )
 
 
 def my_offer(need: HelpNeed, user_id: int) -> HelpOffer | None:
@@ -719,8 +840,9 @@ def create_group(by: Membership, name: str, description: str, icon: str = "🤝"
     if not (is_moderator(by)):
         raise DomainError(_l("Volunteers and admins start groups."))
     name = _text(name, "name", 40, label=_l("Name the group."))
-    if db.session.scalar(sa.select(AidGroup.id).where(AidGroup.community_id == by.community_id,
-                                                      AidGroup.name == name)):
+    if db.session.scalar(
+        sa.select(AidGroup.id).where(AidGroup.community_id == by.community_id, AidGroup.name == name)
+    ):
         raise DomainError(_l("A group with this name exists."), "name")
     group = AidGroup(
         community_id=by.community_id,
@@ -810,13 +932,17 @@ def _post_preview(post: Post) -> str:
 
 register_kind("post", Post, _l("Board post"), _post_link, _post_preview, _post_status_changed)
 register_kind(
-    "skill", SkillListing, _l("Skill listing"),
+    "skill",
+    SkillListing,
+    _l("Skill listing"),
     lambda item: url_for("boards.skill", listing_id=item.id),
     lambda item: item.title + " — " + plain_excerpt(item.body_html, 140),
     _exchange_listing_status_changed,
 )
 register_kind(
-    "need", HelpNeed, _l("Help need"),
+    "need",
+    HelpNeed,
+    _l("Help need"),
     lambda item: url_for("boards.need", need_id=item.id),
     lambda item: item.what + " — " + plain_excerpt(item.details_html, 140),
     _need_status_changed,

@@ -26,9 +26,7 @@ class Report(db.Model):
     __table_args__ = (sa.UniqueConstraint("kind", "item_id", "reporter_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True
-    )
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
     item_id: Mapped[int] = mapped_column()
     reporter_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))

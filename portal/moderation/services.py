@@ -215,8 +215,15 @@ def report(membership, kind_name: str, item, reason: str, note: str = "") -> Rep
         .values(status=ContentStatus.HIDDEN)
     )
     if hidden.rowcount == 1:
-        log(item.community_id, None, "auto_hide", kind_name, item.id, item.author_id,
-            note=f"{REPORTS_TO_HIDE}+ reports")
+        log(
+            item.community_id,
+            None,
+            "auto_hide",
+            kind_name,
+            item.id,
+            item.author_id,
+            note=f"{REPORTS_TO_HIDE}+ reports",
+        )
         notify(item.author_id, "mod_hidden", community_id=item.community_id, link="")
         for user_id in moderator_ids(item.community_id):
             notify(user_id, "mod_queue", community_id=item.community_id, link="/moderation?tab=reported")

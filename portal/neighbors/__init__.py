@@ -15,7 +15,9 @@ register_messages(
     {
         "contact_request": _l("%(name)s would like to get in touch with you."),
         "contact_accepted": _l("%(name)s accepted your contact request."),
-        "ambassador_appointed": _l("You are now a neighbourhood ambassador (邻里大使). Welcome the newcomers!"),
+        "ambassador_appointed": _l(
+            "You are now a neighbourhood ambassador (邻里大使). Welcome the newcomers!"
+        ),
         "newcomer_joined": _l("A new neighbour joined. Say hello on the newcomers board."),
         "newcomer_hello": _l("Welcome! Introduce yourself on the newcomers board if you like."),
     }

@@ -38,9 +38,7 @@ class Profile(db.Model):
         sa.ForeignKey("memberships.id", ondelete="CASCADE"), unique=True
     )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    community_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True
-    )
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     avatar: Mapped[str] = mapped_column(sa.String(200), default="")
     occupation: Mapped[str] = mapped_column(sa.String(40), default="")
     intro: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -95,9 +93,7 @@ class ContactRequest(db.Model):
     __table_args__ = (sa.Index("ix_neighbor_contacts_pair", "from_membership_id", "to_membership_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True
-    )
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     from_membership_id: Mapped[int] = mapped_column(sa.ForeignKey("memberships.id", ondelete="CASCADE"))
     to_membership_id: Mapped[int] = mapped_column(
         sa.ForeignKey("memberships.id", ondelete="CASCADE"), index=True

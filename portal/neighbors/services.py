@@ -56,7 +56,11 @@ EXPERIENCE_TOPICS = {
     "pets": (_l("pets"), ("猫粮", "狗粮", "猫砂", "宠物", "pet"), ("养宠经验", "宠物", "养猫", "养狗")),
     "gardening": (_l("gardening"), ("花苗", "种子", "绿植", "花土", "多肉", "盆栽"), ("园艺", "种花")),
     "baking": (_l("baking"), ("面粉", "黄油", "烤箱", "酵母", "淡奶油"), ("烘焙",)),
-    "elder_care": (_l("caring for elders"), ("轮椅", "血压计", "护理垫", "助行器", "老人"), ("照护老人", "老人照护")),
+    "elder_care": (
+        _l("caring for elders"),
+        ("轮椅", "血压计", "护理垫", "助行器", "老人"),
+        ("照护老人", "老人照护"),
+    ),
     "repairs": (_l("repairs"), ("电钻", "工具箱", "水龙头", "灯泡", "插座"), ("会修家电", "修水管", "电工")),
 }
 
@@ -85,7 +89,9 @@ def visible_level_clause(level_column, owner_building_column, viewer: Membership
     """The SQL form of can_see for a field (viewer ≠ owner, same community checked elsewhere)."""
     clauses = [level_column == Visibility.COMMUNITY]
     if viewer.building_id is not None:
-        clauses.append(sa.and_(level_column == Visibility.BUILDING, owner_building_column == viewer.building_id))
+        clauses.append(
+            sa.and_(level_column == Visibility.BUILDING, owner_building_column == viewer.building_id)
+        )
     return sa.or_(*clauses)
 
 
@@ -143,8 +149,9 @@ def is_ambassador(membership: Membership, profile: Profile | None = None) -> boo
     return bool(profile and profile.ambassador)
 
 
-def person_view(viewer: Membership | None, member: Membership, profile: Profile | None = None,
-                load_profile: bool = True) -> PersonView:
+def person_view(
+    viewer: Membership | None, member: Membership, profile: Profile | None = None, load_profile: bool = True
+) -> PersonView:
     """The member as `viewer` may see them: every field checked against its visibility."""
     if profile is None and load_profile:
         profile = profile_of(member)
@@ -189,7 +196,8 @@ def person_views(viewer: Membership | None, members: list[Membership]) -> dict[i
     profiles = {}
     if ids:
         profiles = {
-            p.membership_id: p for p in db.session.scalars(sa.select(Profile).where(Profile.membership_id.in_(ids)))
+            p.membership_id: p
+            for p in db.session.scalars(sa.select(Profile).where(Profile.membership_id.in_(ids)))
         }
     return {
         m.id: person_view(viewer, m, profiles.get(m.id), load_profile=False) for m in members if m is not None
@@ -225,9 +233,19 @@ def public_label(viewer_membership: Membership | None, member_membership: Member
 # --- editing one's profile ----------------------------------------------------------------
 
 
-def update_profile(membership: Membership, *, display_name: str, occupation: str, intro: str,
-                   skills: list[str], interests: list[str], visibility: dict[str, str],
-                   discoverable: bool, offers_experience: bool, wants_suggestions: bool) -> Profile:
+def update_profile(
+    membership: Membership,
+    *,
+    display_name: str,
+    occupation: str,
+    intro: str,
+    skills: list[str],
+    interests: list[str],
+    visibility: dict[str, str],
+    discoverable: bool,
+    offers_experience: bool,
+    wants_suggestions: bool,
+) -> Profile:
     """Save the member's profile; tags are normalised, visibilities must be known values."""
     display_name = (display_name or "").strip()
     if not display_name:
@@ -295,16 +313,22 @@ def _visible_tag_clause(viewer: Membership, tag_ids, owner_building):
             pt.profile_id == Profile.id,
             pt.tag_id.in_(tag_ids),
             sa.or_(
-                sa.and_(pt.kind == "skill", visible_level_clause(Profile.skills_visibility, owner_building, viewer)),
                 sa.and_(
-                    pt.kind == "interest", visible_level_clause(Profile.interests_visibility, owner_building, viewer)
+                    pt.kind == "skill",
+                    visible_level_clause(Profile.skills_visibility, owner_building, viewer),
+                ),
+                sa.and_(
+                    pt.kind == "interest",
+                    visible_level_clause(Profile.interests_visibility, owner_building, viewer),
                 ),
             ),
         )
     )
 
 
-def directory(viewer: Membership, tag: str = "", building_only: bool = False, page: int = 1, per_page: int = 20):
+def directory(
+    viewer: Membership, tag: str = "", building_only: bool = False, page: int = 1, per_page: int = 20
+):
     """Discoverable neighbours, optionally those with a (visible) tag; returns (people, more)."""
     query = _discoverable_query(viewer)
     name = normalize_tag(tag)
@@ -322,7 +346,9 @@ def directory(viewer: Membership, tag: str = "", building_only: bool = False, pa
             Profile.building_visibility.in_([Visibility.BUILDING, Visibility.COMMUNITY]),
         )
     rows = db.session.execute(
-        query.order_by(Profile.updated_at.desc(), Profile.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)
+        query.order_by(Profile.updated_at.desc(), Profile.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
     ).all()
     people = [person_view(viewer, m, p, load_profile=False) for p, m in rows[:per_page]]
     return people, len(rows) > per_page
@@ -353,7 +379,9 @@ def shared_tag_suggestions(viewer: Membership, limit: int = 6) -> list[PersonVie
 
 def topics_for_text(text: str) -> list[str]:
     text = (text or "").casefold()
-    return [topic for topic, (_label, words, _tags) in EXPERIENCE_TOPICS.items() if any(w in text for w in words)]
+    return [
+        topic for topic, (_label, words, _tags) in EXPERIENCE_TOPICS.items() if any(w in text for w in words)
+    ]
 
 
 def note_purchase(user_id: int, community_id: int, text: str) -> list[str]:
@@ -445,7 +473,9 @@ def tag_suggestions(community_id: int, kind: str, limit: int = 12) -> list[str]:
 # --- contact requests ---------------------------------------------------------------------
 
 
-def request_contact(sender: Membership, target: Membership, message: str, share_phone: bool) -> ContactRequest:
+def request_contact(
+    sender: Membership, target: Membership, message: str, share_phone: bool
+) -> ContactRequest:
     """Ask a neighbour to get in touch, inside the portal; my phone travels only if I share it."""
     if sender.id == target.id:
         raise DomainError(_l("That is you."))
@@ -578,13 +608,21 @@ def set_ambassador(admin: Membership, member: Membership, on: bool) -> None:
     profile.ambassador = on
     db.session.flush()
     if on:
-        notify(member.user_id, "ambassador_appointed", community_id=member.community_id, link="/boards/newcomers")
+        notify(
+            member.user_id, "ambassador_appointed", community_id=member.community_id, link="/boards/newcomers"
+        )
 
 
 def welcome_newcomer_notifications(membership: Membership) -> None:
     """A new member: ambassadors hear of it (building only if the newcomer shows it — not yet)."""
     for ambassador in ambassadors(membership.community_id):
         if ambassador.user_id != membership.user_id:
-            notify(ambassador.user_id, "newcomer_joined", community_id=membership.community_id,
-                   link="/boards/newcomers")
-    notify(membership.user_id, "newcomer_hello", community_id=membership.community_id, link="/boards/newcomers")
+            notify(
+                ambassador.user_id,
+                "newcomer_joined",
+                community_id=membership.community_id,
+                link="/boards/newcomers",
+            )
+    notify(
+        membership.user_id, "newcomer_hello", community_id=membership.community_id, link="/boards/newcomers"
+    )

@@ -15,7 +15,18 @@ MAX_TAG_LENGTH = 20
 SEPARATORS = re.compile(r"[,，、;；/|\n\r\t ]+")
 
 # offered as suggestions besides the tags neighbours already use (from the seeds: 爱烘焙, 会修家电…)
-SUGGESTED_SKILLS = ["会修家电", "电脑维修", "修水管", "育儿经验", "照护老人", "英语辅导", "做饭", "理发", "摄影", "开车"]
+SUGGESTED_SKILLS = [
+    "会修家电",
+    "电脑维修",
+    "修水管",
+    "育儿经验",
+    "照护老人",
+    "英语辅导",
+    "做饭",
+    "理发",
+    "摄影",
+    "开车",
+]
 SUGGESTED_INTERESTS = ["烘焙", "园艺", "宠物", "跑步", "读书", "广场舞", "钓鱼", "书法", "手工", "亲子"]
 
 

@@ -49,9 +49,7 @@ class Campaign(db.Model):
     __tablename__ = "points_campaigns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True
-    )
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(60))
     reason: Mapped[str] = mapped_column(sa.String(40))
     multiplier_pct: Mapped[int] = mapped_column(default=200)  # 200 = double
@@ -71,9 +69,7 @@ class CatalogueItem(db.Model):
     __tablename__ = "points_catalogue"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True
-    )
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(sa.String(80))
     kind: Mapped[str] = mapped_column(sa.String(20), default="service")  # service | coupon
     provider: Mapped[str] = mapped_column(sa.String(80), default="")
@@ -91,9 +87,7 @@ class Redemption(db.Model):
     __tablename__ = "points_redemptions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True
-    )
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("points_catalogue.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(sa.String(12), unique=True)

@@ -433,6 +433,7 @@ def running_campaigns(community_id: int) -> list[Campaign]:
 
 def create_item(community_id: int, **fields) -> CatalogueItem:
     """A new catalogue entry (service or coupon) with its provider's check page."""
+    fields = {"kind": "service", "provider": "", "description": "", "stock": None, "active": True, **fields}
     item = CatalogueItem(community_id=community_id, check_token=secrets.token_urlsafe(32), **fields)
     _validate_item(item)
     db.session.add(item)
