@@ -26,9 +26,7 @@ class PickupPoint(db.Model):
     __table_args__ = (sa.UniqueConstraint("community_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True
-    )
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(80))
     kind: Mapped[str] = mapped_column(sa.String(16), default=PickupKind.STATION)
     address: Mapped[str] = mapped_column(sa.String(200), default="")
