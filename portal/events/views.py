@@ -62,6 +62,12 @@ def event_moment(moment, skeleton: str = "MMMEd") -> str:
     return f"{_skeleton('MMMEd', moment)} {_skeleton('Hm', moment)}"
 
 
+@bp.app_template_filter("event_local")
+def event_local(moment):
+    """A UTC time as the community's wall-clock time (for day numbers and the like)."""
+    return moment.astimezone(community_timezone())
+
+
 @bp.app_template_filter("event_when")
 def event_when(event) -> str:
     """When an event happens: "12月1日周二 14:00–16:00", the end's date only when it differs."""
