@@ -100,11 +100,14 @@ class LockerHandlers:
         if status.boot == locker.boot and status.seq <= locker.last_seq:
             return Outcome.STALE
         if status.boot != locker.boot:
+            rebooted = locker.boot is not None
             locker.boot = status.boot
             for compartment in locker.compartments:
                 compartment.last_seq = 0
                 compartment.boot = status.boot
-            if self.ingest is not None:  # states of this boot may have come before its status
+            if rebooted and self.ingest is not None:
+                # retained states of the new boot may have come before its status (and been taken
+                # for stale ones of the old boot): ask the broker for them again
                 self.ingest.resubscribe_compartments(device_id)
         locker.last_seq = status.seq
         locker.fw = status.fw or ""

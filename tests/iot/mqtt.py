@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
-import pytest
 
 from tests.conftest import IN_CI, require_service, service_available
 
@@ -43,9 +42,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def mqtt_broker():
-    """The broker every MQTT test talks to (one per test session)."""
+def broker_for_tests():
+    """Generator behind the `mqtt_broker` fixtures (tests/iot and tests/lockers conftests)."""
     if os.environ.get("LINLI_TEST_EMBEDDED_BROKER") != "1" and (IN_CI or service_available(*MOSQUITTO)):
         require_service("Mosquitto", *MOSQUITTO)
         yield Broker(*MOSQUITTO, kind="mosquitto")
@@ -64,8 +62,12 @@ def topic_root() -> str:
 
 def connect(broker: Broker, client_id: str | None = None, clean: bool = True, username: str = "tester"):
     """A plain paho client, connected (callback API v2)."""
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"t-{uuid.uuid4().hex[:12]}",
-                         clean_session=clean, protocol=mqtt.MQTTv311)
+    client = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2,
+        client_id=client_id or f"t-{uuid.uuid4().hex[:12]}",
+        clean_session=clean,
+        protocol=mqtt.MQTTv311,
+    )
     client.username_pw_set(username, TEST_PASSWORD)
     connected = threading.Event()
     client.on_connect = lambda c, u, f, rc, p: connected.set()
@@ -87,7 +89,13 @@ def publish(broker: Broker, topic: str, payload, retain: bool = False) -> None:
 
 
 def clear_retained(broker: Broker, root: str) -> None:
-    """Remove what the test left retained under its topic root (Mosquitto keeps it otherwise)."""
+    """Remove what the test left retained under its topic root (Mosquitto keeps it otherwise).
+
+    Not needed with the embedded broker, which lives for this test session only; amqtt 0.12 also
+    leaves the connection's transport unclosed after an empty retained publish (ResourceWarning).
+    """
+    if broker.kind != "mosquitto":
+        return
     seen: set[str] = set()
     client = connect(broker)
     client.on_message = lambda c, u, m: seen.add(m.topic) if m.retain and m.payload else None
@@ -114,4 +122,6 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {getattr(predicate, '__name__', predicate)}")
+    raise AssertionError(
+        f"timed out after {timeout} s waiting for {getattr(predicate, '__name__', predicate)}"
+    )

@@ -1,6 +1,7 @@
 """Fixtures for the lockers domain: a community with a locker pickup point, orders, the real
 broker, an ingest under a test's own topic root, and simulated lockers from devices/."""
 
+import contextlib
 import itertools
 import uuid
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ import pytest
 
 from portal.community.models import Role
 from portal.core.db import db, utcnow
-from tests.iot.mqtt import clear_retained, forget_session, mqtt_broker, topic_root  # noqa: F401
+from tests.iot.mqtt import broker_for_tests, clear_retained, forget_session, topic_root
 
 LAYOUT = "A01:S,A02:M,A03:L,C01:M:cold"
 _refs = itertools.count(1)
@@ -37,9 +38,14 @@ class LockerWorld:
         db.session.rollback()
         begin_write()
         order = Order(
-            buy_id=self.buy.id, user_id=(user or self.resident).id, community_id=self.community.id,
+            buy_id=self.buy.id,
+            user_id=(user or self.resident).id,
+            community_id=self.community.id,
             reference=reference or f"GB9-{next(_refs):04d}-{uuid.uuid4().hex[:4].upper()}",
-            quantity=1, pickup_point_id=self.point.id, status=status, unit_price_cents=1280,
+            quantity=1,
+            pickup_point_id=self.point.id,
+            status=status,
+            unit_price_cents=1280,
             delegate_user_id=delegate.id if delegate else None,
         )
         db.session.add(order)
@@ -59,14 +65,23 @@ def build_locker_world(make, device_id: str | None = None, layout: str = LAYOUT)
     resident = make.member(community, make.user(name="王阿姨")).user
     delegate = make.member(community, make.user(name="张先生")).user
     kiosk = make.member(community, roles=Role.KIOSK).user
-    point = PickupPoint(community_id=community.id, name="3栋智能柜", kind=PickupKind.LOCKER, host_user_id=leader.id)
+    point = PickupPoint(
+        community_id=community.id, name="3栋智能柜", kind=PickupKind.LOCKER, host_user_id=leader.id
+    )
     db.session.add(point)
     db.session.flush()
     locker, _password = register_locker(point, device_id or f"t-{uuid.uuid4().hex[:10]}", "A柜", layout)
     now = utcnow()
     buy = GroupBuy(
-        community_id=community.id, leader_id=leader.id, title="阳山水蜜桃", unit="箱", unit_price_cents=1280,
-        min_quantity=1, deadline=now - timedelta(hours=1), pickup_from=now, pickup_until=now + timedelta(days=2),
+        community_id=community.id,
+        leader_id=leader.id,
+        title="阳山水蜜桃",
+        unit="箱",
+        unit_price_cents=1280,
+        min_quantity=1,
+        deadline=now - timedelta(hours=1),
+        pickup_from=now,
+        pickup_until=now + timedelta(days=2),
         status=BuyStatus.SUCCEEDED,
     )
     db.session.add(buy)
@@ -76,6 +91,12 @@ def build_locker_world(make, device_id: str | None = None, layout: str = LAYOUT)
     db.session.add(KioskDevice(user_id=kiosk.id, pickup_point_id=point.id))
     db.session.commit()
     return LockerWorld(community, point, admin, leader, resident, delegate, kiosk, locker, buy)
+
+
+@pytest.fixture(scope="session")
+def mqtt_broker():
+    """Mosquitto at 127.0.0.1:1883 (required with CI=true), else the embedded broker."""
+    yield from broker_for_tests()
 
 
 @pytest.fixture
@@ -128,18 +149,21 @@ def sim(mqtt_broker, root):
         options.setdefault("heartbeat_s", 30)
         options.setdefault("collect_delay_s", 0.3)
         options.setdefault("restore", False)
-        locker = SimulatedLocker(device_id, parse_layout(layout), broker=mqtt_broker.locker_config(device_id),
-                                 topic_root=root, **options)
+        locker = SimulatedLocker(
+            device_id,
+            parse_layout(layout),
+            broker=mqtt_broker.locker_config(device_id),
+            topic_root=root,
+            **options,
+        )
         locker.start()
         started.append(locker)
         return locker
 
     yield start
     for locker in started:
-        try:
+        with contextlib.suppress(Exception):  # a test may have dropped it already
             locker.stop()
-        except Exception:  # a test may have dropped it already
-            pass
 
 
 def fresh():

@@ -26,8 +26,9 @@ def _order(order_id) -> Order:
 
 def _comp(world, comp) -> Compartment:
     fresh()
-    return db.session.scalar(sa.select(Compartment).where(Compartment.locker_id == world.locker.id,
-                                                          Compartment.comp == comp))
+    return db.session.scalar(
+        sa.select(Compartment).where(Compartment.locker_id == world.locker.id, Compartment.comp == comp)
+    )
 
 
 def test_deposit_code_open_collect(world, ingest, sim):
