@@ -27,8 +27,27 @@ class LockerWorld:
     delegate: object
     kiosk: object
     locker: object
-    buy: object = None
     orders: list = field(default_factory=list)
+
+    def new_buy(self):
+        from portal.groupbuy.models import BuyStatus, GroupBuy
+
+        now = utcnow()
+        buy = GroupBuy(
+            community_id=self.community.id,
+            leader_id=self.leader.id,
+            title="阳山水蜜桃",
+            unit="箱",
+            unit_price_cents=1280,
+            min_quantity=1,
+            deadline=now - timedelta(hours=1),
+            pickup_from=now,
+            pickup_until=now + timedelta(days=2),
+            status=BuyStatus.SUCCEEDED,
+        )
+        db.session.add(buy)
+        db.session.flush()
+        return buy
 
     def order(self, user=None, delegate=None, status="confirmed", reference=None):
         """A group-buy order for this pickup point (made directly: the lockers tests own no buys)."""
@@ -37,8 +56,9 @@ class LockerWorld:
 
         db.session.rollback()
         begin_write()
+        buy = self.new_buy()  # one order per person and buy: each order gets its own buy
         order = Order(
-            buy_id=self.buy.id,
+            buy_id=buy.id,
             user_id=(user or self.resident).id,
             community_id=self.community.id,
             reference=reference or f"GB9-{next(_refs):04d}-{uuid.uuid4().hex[:4].upper()}",
@@ -55,7 +75,6 @@ class LockerWorld:
 
 
 def build_locker_world(make, device_id: str | None = None, layout: str = LAYOUT) -> LockerWorld:
-    from portal.groupbuy.models import BuyStatus, GroupBuy
     from portal.lockers.services import register_locker
     from portal.pickup.models import PickupKind, PickupPoint
 
@@ -71,26 +90,12 @@ def build_locker_world(make, device_id: str | None = None, layout: str = LAYOUT)
     db.session.add(point)
     db.session.flush()
     locker, _password = register_locker(point, device_id or f"t-{uuid.uuid4().hex[:10]}", "A柜", layout)
-    now = utcnow()
-    buy = GroupBuy(
-        community_id=community.id,
-        leader_id=leader.id,
-        title="阳山水蜜桃",
-        unit="箱",
-        unit_price_cents=1280,
-        min_quantity=1,
-        deadline=now - timedelta(hours=1),
-        pickup_from=now,
-        pickup_until=now + timedelta(days=2),
-        status=BuyStatus.SUCCEEDED,
-    )
-    db.session.add(buy)
     db.session.commit()
     from portal.lockers.models import KioskDevice
 
     db.session.add(KioskDevice(user_id=kiosk.id, pickup_point_id=point.id))
     db.session.commit()
-    return LockerWorld(community, point, admin, leader, resident, delegate, kiosk, locker, buy)
+    return LockerWorld(community, point, admin, leader, resident, delegate, kiosk, locker)
 
 
 @pytest.fixture(scope="session")
