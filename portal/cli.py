@@ -39,6 +39,7 @@ def serve_command(host, port):
     app = current_app._get_current_object()
     mqtt = _start_mqtt(app)
     _start_groupbuy_sweeper(app)
+    _start_events_sweeper(app)
     click.echo("Press Ctrl+C to stop.\n")
     # Flask's app.run() does nothing when it sees it runs under `flask` (FLASK_RUN_FROM_CLI);
     # socketio.run() calls it, so without this `flask serve` would return at once.
@@ -61,6 +62,14 @@ def _start_groupbuy_sweeper(app):
     """Group buys: close at their deadline (a sweep now, for deadlines passed while down, then
     every ~20 s). Production runs `flask groupbuy sweeper` beside gunicorn instead."""
     from portal.groupbuy.scheduler import start_sweeper
+
+    return start_sweeper(app)
+
+
+def _start_events_sweeper(app):
+    """Events: day-before reminders and waitlists of events that began (now, then every ~5 min).
+    Production runs `flask events reminders` beside gunicorn, or `flask events remind` from cron."""
+    from portal.events.scheduler import start_sweeper
 
     return start_sweeper(app)
 

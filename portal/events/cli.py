@@ -1,6 +1,9 @@
-"""`flask events remind`: the periodic events job, for cron or the scheduler."""
+"""`flask events remind` (once, for cron) and `flask events reminders` (keeps running)."""
+
+import time
 
 import click
+from flask import current_app
 
 from portal.events import bp
 
@@ -12,3 +15,18 @@ def remind_command():
 
     result = run_periodic()
     click.echo(f"events: {result['reminded']} reminded, {result['expired']} waitlisted signups expired")
+
+
+@bp.cli.command("reminders")
+@click.option("--interval", type=float, default=None, help="Seconds between sweeps (default 300).")
+def reminders_command(interval):
+    """Keep sending day-before reminders (the production process beside gunicorn)."""
+    from portal.events.scheduler import start_sweeper
+
+    sweeper = start_sweeper(current_app._get_current_object(), interval)
+    click.echo(f"events sweeper running every {sweeper.interval:g}s; Ctrl+C stops it")
+    try:
+        while sweeper.is_alive():
+            time.sleep(1)
+    except KeyboardInterrupt:
+        sweeper.stop()

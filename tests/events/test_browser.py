@@ -100,3 +100,48 @@ def test_sign_up_ticket_and_check_in_with_live_count(live_server, make, browser_
     # the resident's ticket now says they are in
     page.reload()
     page.locator(".ticket .state-ok").wait_for()
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_event_pages_of_the_demo_fit_a_phone(live_server, browser_page, locale):
+    """Every event page with the demo's data: renders, no sideways scrolling, a screenshot."""
+    import sqlalchemy as sa
+
+    from portal.core.db import db
+    from portal.demo import DEMO_PASSWORD, seed_demo
+    from portal.events.models import Event
+
+    seed_demo()
+    events = {e.title: e for e in db.session.scalars(sa.select(Event))}
+    farm = next(e for title, e in events.items() if "农场" in title)
+    help_day = next(e for e in events.values() if e.is_help_day)
+    past = next(e for title, e in events.items() if title == "春季亲子插花")
+    server = live_server(kind="werkzeug")
+    lang = locale[:2]
+    pages = [
+        ("13800000004", "/events", "list"),
+        ("13800000004", f"/events/{farm.id}", "full-farm"),
+        ("13800000004", f"/events/{help_day.id}", "help-day"),
+        ("13800000004", f"/events/{past.id}", "past"),
+        ("13800000004", "/events/calendar", "calendar"),
+        ("13800000001", "/events/manage", "manage"),
+        ("13800000001", "/events/new", "new"),
+        ("13800000001", f"/events/{farm.id}/admin", "admin-farm"),
+        ("13800000001", f"/events/{past.id}/admin", "admin-past"),
+        ("13800000003", f"/events/{past.id}/door?q=王", "door"),
+    ]
+    logged_in = {}
+    for phone, path, name in pages:
+        if phone not in logged_in:
+            page = browser_page(viewport=PHONE, locale=locale)
+            page.goto(f"{server.url}/login")
+            page.locator("#phone").fill(phone)
+            page.locator("#password").fill(DEMO_PASSWORD)
+            page.locator("#login-form button[type=submit]").click()
+            page.wait_for_url(lambda url: "/login" not in url)
+            logged_in[phone] = page
+        page = logged_in[phone]
+        response = page.goto(server.url + path)
+        assert response.status == 200, path
+        no_sideways_scroll(page, path)
+        screenshot(page, f"events-demo-{name}-{lang}")
