@@ -73,6 +73,9 @@ def seed_demo() -> list[tuple[str, str, str]]:
         sa.select(Membership).where(Membership.user_id == admin_user.id)
     )
     create_invite(admin_membership)
+    from portal.neighbors.demo import seed as seed_neighbours  # neighbours, boards, points, moderation
+
+    seed_neighbours(community, {u.phone: u for u in db.session.scalars(sa.select(User))})
     from portal.events.demo import seed as seed_events  # past events with attendance, a waitlist, a help day
 
     seed_events(community, {u.phone: u for u in db.session.scalars(sa.select(User))})
