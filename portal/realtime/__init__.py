@@ -110,19 +110,14 @@ def init_realtime(app) -> None:
     @socketio.on("watch")
     def on_watch(data=None):
         """Join the rooms a page asks for, each after its access check; answers what was joined."""
-        from portal.core.db import db
-
         if not current_user.is_authenticated:
             return {"joined": []}
         rooms = data.get("rooms") if isinstance(data, dict) else None
         if not isinstance(rooms, list):
             return {"joined": []}
         joined = []
-        try:
-            for room in rooms[:MAX_WATCHED_ROOMS]:
-                if isinstance(room, str) and may_watch(current_user, room):
-                    join_room(room)
-                    joined.append(room)
-        finally:
-            db.session.remove()
+        for room in rooms[:MAX_WATCHED_ROOMS]:
+            if isinstance(room, str) and may_watch(current_user, room):
+                join_room(room)
+                joined.append(room)
         return {"joined": joined}
