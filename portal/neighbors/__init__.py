@@ -23,4 +23,6 @@ register_messages(
     }
 )
 
-from portal.neighbors import views  # noqa: E402,F401
+from portal.neighbors import listeners, views  # noqa: E402,F401
+
+listeners.connect()

@@ -22,53 +22,130 @@ EXTRA_PEOPLE = [
 PROFILES = {
     # phone: (occupation, intro, skills, interests, visibility per field, discoverable, experienced, wants)
     "13800000004": (
-        "退休教师", "在小区住了十年, 喜欢种花, 欢迎交流园艺。孙子上幼儿园, 带娃有点心得。",
-        ["育儿经验", "做饭"], ["园艺", "广场舞"],
-        {"name": "community", "building": "community", "occupation": "building", "intro": "community",
-         "skills": "community", "interests": "community", "avatar": "me"},
-        True, True, False,
+        "退休教师",
+        "在小区住了十年, 喜欢种花, 欢迎交流园艺。孙子上幼儿园, 带娃有点心得。",
+        ["育儿经验", "做饭"],
+        ["园艺", "广场舞"],
+        {
+            "name": "community",
+            "building": "community",
+            "occupation": "building",
+            "intro": "community",
+            "skills": "community",
+            "interests": "community",
+            "avatar": "me",
+        },
+        True,
+        True,
+        False,
     ),
     "13800000005": (
-        "IT 工程师", "周末有空, 电脑、路由器的问题可以找我。",
-        ["电脑维修", "英语辅导"], ["跑步", "读书"],
-        {"name": "building", "building": "community", "occupation": "community", "intro": "community",
-         "skills": "community", "interests": "building", "avatar": "me"},
-        True, False, False,
+        "IT 工程师",
+        "周末有空, 电脑、路由器的问题可以找我。",
+        ["电脑维修", "英语辅导"],
+        ["跑步", "读书"],
+        {
+            "name": "building",
+            "building": "community",
+            "occupation": "community",
+            "intro": "community",
+            "skills": "community",
+            "interests": "building",
+            "avatar": "me",
+        },
+        True,
+        False,
+        False,
     ),
     "13800000006": (
-        "", "我是新搬来的, 喜欢烘焙和种花, 请多关照!",
-        ["英语辅导"], ["烘焙", "园艺"],
-        {"name": "community", "building": "building", "occupation": "me", "intro": "community",
-         "skills": "me", "interests": "community", "avatar": "me"},
-        True, False, True,
+        "",
+        "我是新搬来的, 喜欢烘焙和种花, 请多关照!",
+        ["英语辅导"],
+        ["烘焙", "园艺"],
+        {
+            "name": "community",
+            "building": "building",
+            "occupation": "me",
+            "intro": "community",
+            "skills": "me",
+            "interests": "community",
+            "avatar": "me",
+        },
+        True,
+        False,
+        True,
     ),
     "13800000002": (
-        "社区团长", "3 栋自提点的团长, 每周二、五有新鲜蔬菜团。",
-        ["团购"], ["烘焙", "美食"],
-        {"name": "community", "building": "community", "occupation": "community", "intro": "community",
-         "skills": "community", "interests": "community", "avatar": "me"},
-        True, False, False,
+        "社区团长",
+        "3 栋自提点的团长, 每周二、五有新鲜蔬菜团。",
+        ["团购"],
+        ["烘焙", "美食"],
+        {
+            "name": "community",
+            "building": "community",
+            "occupation": "community",
+            "intro": "community",
+            "skills": "community",
+            "interests": "community",
+            "avatar": "me",
+        },
+        True,
+        False,
+        False,
     ),
     "13800000003": (
-        "社区志愿者", "邻里大使, 新邻居有事尽管问我。",
-        ["摄影"], ["跑步"],
-        {"name": "community", "building": "community", "occupation": "community", "intro": "community",
-         "skills": "community", "interests": "community", "avatar": "me"},
-        True, False, False,
+        "社区志愿者",
+        "邻里大使, 新邻居有事尽管问我。",
+        ["摄影"],
+        ["跑步"],
+        {
+            "name": "community",
+            "building": "community",
+            "occupation": "community",
+            "intro": "community",
+            "skills": "community",
+            "interests": "community",
+            "avatar": "me",
+        },
+        True,
+        False,
+        False,
     ),
     "13800000010": (
-        "退休电工", "干了三十年电工, 家电、水管小毛病都能修。",
-        ["会修家电", "修水管"], ["钓鱼"],
-        {"name": "community", "building": "community", "occupation": "community", "intro": "community",
-         "skills": "community", "interests": "building", "avatar": "me"},
-        True, True, False,
+        "退休电工",
+        "干了三十年电工, 家电、水管小毛病都能修。",
+        ["会修家电", "修水管"],
+        ["钓鱼"],
+        {
+            "name": "community",
+            "building": "community",
+            "occupation": "community",
+            "intro": "community",
+            "skills": "community",
+            "interests": "building",
+            "avatar": "me",
+        },
+        True,
+        True,
+        False,
     ),
     "13800000011": (
-        "", "二宝妈妈, 有很多宝宝用品可以分享。",
-        ["育儿经验"], ["亲子"],
-        {"name": "building", "building": "building", "occupation": "me", "intro": "community",
-         "skills": "community", "interests": "community", "avatar": "me"},
-        True, True, False,
+        "",
+        "二宝妈妈, 有很多宝宝用品可以分享。",
+        ["育儿经验"],
+        ["亲子"],
+        {
+            "name": "building",
+            "building": "building",
+            "occupation": "me",
+            "intro": "community",
+            "skills": "community",
+            "interests": "community",
+            "avatar": "me",
+        },
+        True,
+        True,
+        False,
     ),
 }
 
@@ -83,14 +160,22 @@ def _extra_people(community, people: dict) -> None:
         if phone in people:
             continue
         password_hash = password_hash or hash_password(DEMO_PASSWORD)
-        user = User(phone=phone, display_name=name, password_hash=password_hash, active_community_id=community.id)
+        user = User(
+            phone=phone, display_name=name, password_hash=password_hash, active_community_id=community.id
+        )
         db.session.add(user)
         db.session.flush()
         place = units[(building, unit)]
         db.session.add(
-            Membership(user_id=user.id, community_id=community.id, roles=Role.RESIDENT,
-                       status=MembershipStatus.ACTIVE, building_id=place.building_id, unit_id=place.id,
-                       decided_at=utcnow() - timedelta(days=200))
+            Membership(
+                user_id=user.id,
+                community_id=community.id,
+                roles=Role.RESIDENT,
+                status=MembershipStatus.ACTIVE,
+                building_id=place.building_id,
+                unit_id=place.id,
+                decided_at=utcnow() - timedelta(days=200),
+            )
         )
         people[phone] = user
     db.session.flush()
@@ -115,15 +200,25 @@ def _seed(community, people: dict) -> None:
     }
     m = members.get
     admin, leader, volunteer = m("13800000001"), m("13800000002"), m("13800000003")
-    wang, zhang, liu, zhao, chen = (m(p) for p in ("13800000004", "13800000005", "13800000006",
-                                                   "13800000010", "13800000011"))
+    wang, zhang, liu, zhao, chen = (
+        m(p) for p in ("13800000004", "13800000005", "13800000006", "13800000010", "13800000011")
+    )
     liu.decided_at = utcnow() - timedelta(days=3)  # a newcomer
 
     for phone, (occupation, intro, skills, interests, vis, listed, experienced, wants) in PROFILES.items():
         member = m(phone)
-        update_profile(member, display_name=member.user.display_name, occupation=occupation, intro=intro,
-                       skills=skills, interests=interests, visibility=vis, discoverable=listed,
-                       offers_experience=experienced, wants_suggestions=wants)
+        update_profile(
+            member,
+            display_name=member.user.display_name,
+            occupation=occupation,
+            intro=intro,
+            skills=skills,
+            interests=interests,
+            visibility=vis,
+            discoverable=listed,
+            offers_experience=experienced,
+            wants_suggestions=wants,
+        )
     note_purchase(liu.user_id, community.id, "宝宝辅食 有机米粉")  # 刘女士 asked for suggestions
     set_ambassador(admin, zhao, True)
 
@@ -133,26 +228,42 @@ def _seed(community, people: dict) -> None:
     points.award(liu.user_id, community.id, 50, "welcome")
 
     # chat: a topic of the week, posts and replies
-    topic = boards.create_topic(volunteer, "本周最佳菜谱分享", "这周你做了什么拿手菜? 晒晒做法, 下周团购一起买食材!")
-    recipe = boards.create_post(wang, "chat", "红烧肉的秘诀", "冰糖炒色, 小火慢炖一个小时。<b>一定要用五花肉</b>。",
-                                ["美食", "做饭"], topic)
+    topic = boards.create_topic(
+        volunteer, "本周最佳菜谱分享", "这周你做了什么拿手菜? 晒晒做法, 下周团购一起买食材!"
+    )
+    recipe = boards.create_post(
+        wang,
+        "chat",
+        "红烧肉的秘诀",
+        "冰糖炒色, 小火慢炖一个小时。<b>一定要用五花肉</b>。",
+        ["美食", "做饭"],
+        topic,
+    )
     boards.reply(leader, recipe, "周五的团购有五花肉, 大家可以一起订!")
     boards.reply(zhang, recipe, "学到了, 周末试试。")
-    green = boards.create_post(zhang, "chat", "小区绿化建议", "3 栋和 5 栋之间的草坪能不能种些果树? 欢迎大家提建议。",
-                               ["绿化"])
+    green = boards.create_post(
+        zhang, "chat", "小区绿化建议", "3 栋和 5 栋之间的草坪能不能种些果树? 欢迎大家提建议。", ["绿化"]
+    )
     boards.reply(wang, green, "我可以帮忙照看, 种花我在行。")
-    boards.create_post(leader, "chat", "周二蔬菜团今晚截单", "本地农场早上四点采摘, 下午五点到 3 栋自提点。", ["团购"])
+    boards.create_post(
+        leader, "chat", "周二蔬菜团今晚截单", "本地农场早上四点采摘, 下午五点到 3 栋自提点。", ["团购"]
+    )
 
     # newcomers: 刘女士 says hello (waits for approval: she is new), approved, welcomed by the ambassador
-    hello = boards.create_post(liu, "newcomers", "", "大家好, 我是 8 栋新搬来的刘女士, 喜欢烘焙, 请多关照!", ["新邻居"])
-    boards.create_post(liu, "chat", "求推荐靠谱的家政阿姨", "刚搬来, 想找每周打扫一次的阿姨。", ["家政"])  # waits
+    hello = boards.create_post(
+        liu, "newcomers", "", "大家好, 我是 8 栋新搬来的刘女士, 喜欢烘焙, 请多关照!", ["新邻居"]
+    )
+    boards.create_post(
+        liu, "chat", "求推荐靠谱的家政阿姨", "刚搬来, 想找每周打扫一次的阿姨。", ["家政"]
+    )  # waits
     act(volunteer, "post", hello, "approve", "欢迎新邻居")
     boards.reply(volunteer, hello, "欢迎欢迎! 我是邻里大使小陈, 周六有烘焙分享会, 一起来吧。")
     boards.reply(zhao, hello, "欢迎! 家里电器有问题找我。")
 
     # skill exchange: 老赵 offers repairs; 王阿姨 had her fan fixed (finished, points moved)
-    repairs = boards.create_listing(zhao, "offer", "上门修小家电、换灯泡", "电风扇、电饭煲、台灯都行, 工具自带。",
-                                    ["会修家电"], 10)
+    repairs = boards.create_listing(
+        zhao, "offer", "上门修小家电、换灯泡", "电风扇、电饭煲、台灯都行, 工具自带。", ["会修家电"], 10
+    )
     done = boards.respond(wang, repairs, "我家电风扇不转了, 麻烦您看看。")
     boards.agree(zhao, done)
     boards.confirm(wang, done)
@@ -163,13 +274,37 @@ def _seed(community, people: dict) -> None:
 
     # help days: an open need with an offer; a completed one in the history
     today = boards.local_today()
-    need = boards.create_need(wang, "需要临时看孩子", "下午要去医院复查, 孙子 5 岁, 很乖。", today + timedelta(days=2),
-                              "14:00–16:00", "3栋2单元", 20, ["看孩子"])
+    need = boards.create_need(
+        wang,
+        "需要临时看孩子",
+        "下午要去医院复查, 孙子 5 岁, 很乖。",
+        today + timedelta(days=2),
+        "14:00–16:00",
+        "3栋2单元",
+        20,
+        ["看孩子"],
+    )
     boards.offer_help(chen, need, "我在家带二宝, 可以一起看。")
-    boards.create_need(zhang, "帮忙搬一张书桌", "从 6 栋搬到 1 栋, 两个人就够。", today + timedelta(days=5),
-                       "周六上午", "6栋楼下", 0, ["搬家"])
-    moved = boards.create_need(leader, "帮忙分拣团购蔬菜", "周二下午到货, 需要两位邻居帮忙分拣。", today,
-                               "15:00", "3栋自提点", 10, ["团购"])
+    boards.create_need(
+        zhang,
+        "帮忙搬一张书桌",
+        "从 6 栋搬到 1 栋, 两个人就够。",
+        today + timedelta(days=5),
+        "周六上午",
+        "6栋楼下",
+        0,
+        ["搬家"],
+    )
+    moved = boards.create_need(
+        leader,
+        "帮忙分拣团购蔬菜",
+        "周二下午到货, 需要两位邻居帮忙分拣。",
+        today,
+        "15:00",
+        "3栋自提点",
+        10,
+        ["团购"],
+    )
     boards.accept_offer(leader, boards.offer_help(zhao, moved, "我来帮忙。"))
     boards.complete_need(leader, moved)
 
@@ -189,16 +324,46 @@ def _seed(community, people: dict) -> None:
     report(zhang, "post", spam, "spam", "广告")
 
     # points: catalogue, a campaign, a gift, a redemption, badges
-    cleaning = points.create_item(community.id, title="家政保洁 2 小时", kind="service", provider="安心家政",
-                                  description="预约后上门, 自带工具。", cost=200)
-    points.create_item(community.id, title="家电维修上门费全免", kind="service", provider="老赵维修",
-                       description="只收配件费。", cost=80, stock=20)
-    points.create_item(community.id, title="团购满 50 减 5 元券", kind="coupon", provider="3 栋自提点",
-                       description="下单时出示券码。", cost=50, stock=100)
+    cleaning = points.create_item(
+        community.id,
+        title="家政保洁 2 小时",
+        kind="service",
+        provider="安心家政",
+        description="预约后上门, 自带工具。",
+        cost=200,
+    )
+    points.create_item(
+        community.id,
+        title="家电维修上门费全免",
+        kind="service",
+        provider="老赵维修",
+        description="只收配件费。",
+        cost=80,
+        stock=20,
+    )
+    points.create_item(
+        community.id,
+        title="团购满 50 减 5 元券",
+        kind="coupon",
+        provider="3 栋自提点",
+        description="下单时出示券码。",
+        cost=50,
+        stock=100,
+    )
     first = today.replace(day=1)
-    points.create_campaign(community.id, "邻里介绍月", "invite", 2, first, first + timedelta(days=30), admin.user_id)
-    points.transfer(zhang.user_id, zhao.user_id, community.id, 10, "gift_sent", ("membership", zhao.id),
-                    note="谢谢修插座", received_reason="gift_received")
+    points.create_campaign(
+        community.id, "邻里介绍月", "invite", 2, first, first + timedelta(days=30), admin.user_id
+    )
+    points.transfer(
+        zhang.user_id,
+        zhao.user_id,
+        community.id,
+        10,
+        "gift_sent",
+        ("membership", zhao.id),
+        note="谢谢修插座",
+        received_reason="gift_received",
+    )
     points.award(zhao.user_id, community.id, 150, "admin_grant", note="社区志愿服务")
     points.redeem(zhao.user_id, cleaning)
     points.grant_badge(leader.user_id, community.id, "gold_leader", admin.user_id)

@@ -608,6 +608,9 @@ def set_ambassador(admin: Membership, member: Membership, on: bool) -> None:
     profile.ambassador = on
     db.session.flush()
     if on:
+        from portal.moderation.services import trust
+
+        trust(member.user_id, member.community_id)  # an ambassador's welcomes appear at once
         notify(
             member.user_id, "ambassador_appointed", community_id=member.community_id, link="/boards/newcomers"
         )

@@ -12,7 +12,6 @@ import tempfile
 from datetime import timedelta
 
 import pytest
-from flask import current_app
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
@@ -77,9 +76,18 @@ def world(app, make):
             trust(m.user_id, m.community_id)
         for name in ("same_building", "other_building", "other_community"):
             viewer = people[name]
-            update_profile(viewer, display_name=viewer.user.display_name, occupation="", intro="", skills=[],
-                           interests=[ANCHOR], visibility={"interests": "community"}, discoverable=True,
-                           offers_experience=False, wants_suggestions=False)
+            update_profile(
+                viewer,
+                display_name=viewer.user.display_name,
+                occupation="",
+                intro="",
+                skills=[],
+                interests=[ANCHOR],
+                visibility={"interests": "community"},
+                discoverable=True,
+                offers_experience=False,
+                wants_suggestions=False,
+            )
         db.session.commit()
     return a, people
 
@@ -148,7 +156,9 @@ def surfaces(client, viewer, people, made, group_id, post_id):
             found.append((f"directory{query}{suffix}", "".join(cards), CARD_SHOWS))
             if not query:
                 box = "".join(elements(page, class_="suggestions"))
-                found.append(("suggestions" + suffix, "".join(elements(box, data_membership=owner.id)), CARD_SHOWS))
+                found.append(
+                    ("suggestions" + suffix, "".join(elements(box, data_membership=owner.id)), CARD_SHOWS)
+                )
         need, offer = made[viewer]
         page = client.get(f"/boards/help/{need.id}", headers=headers).get_data(as_text=True)
         found.append(("help offers" + suffix, "".join(elements(page, id=f"offer-{offer.id}")), INLINE_SHOWS))
@@ -173,15 +183,24 @@ def test_field_shows_exactly_when_allowed(app, auth, world, field, level, viewer
     if viewer in ("other_community", "anonymous"):
         client = auth.login(people[viewer].user) if viewer == "other_community" else app.test_client()
         expected = 404 if viewer == "other_community" else 302
-        for url in (f"/neighbors/{owner.id}", f"/neighbors/{owner.id}/avatar",
-                    f"/boards/help/{made['same_building'][0].id}", f"/boards/groups/{group_id}",
-                    f"/boards/posts/{post_id}"):
+        for url in (
+            f"/neighbors/{owner.id}",
+            f"/neighbors/{owner.id}/avatar",
+            f"/boards/help/{made['same_building'][0].id}",
+            f"/boards/groups/{group_id}",
+            f"/boards/posts/{post_id}",
+        ):
             response = client.get(url)
             assert response.status_code == expected, url
             if not url.endswith("/avatar"):  # (the error page repeats its own address)
                 assert text not in response.get_data(as_text=True), url
-        for url in ("/neighbors", f"/neighbors?tag={MARKERS['skills']}", f"/neighbors?tag={ANCHOR}",
-                    "/boards/chat", "/boards/help"):
+        for url in (
+            "/neighbors",
+            f"/neighbors?tag={MARKERS['skills']}",
+            f"/neighbors?tag={ANCHOR}",
+            "/boards/chat",
+            "/boards/help",
+        ):
             page = client.get(url).get_data(as_text=True)
             assert not elements(page, data_membership=owner.id), url
             if MARKERS["skills"] not in url:  # (a search box repeats what was searched)
