@@ -14,8 +14,14 @@ def _is_admin(membership) -> bool:
     return membership is not None and membership.has(Role.ADMIN)
 
 
-register_tab("events.index", _l("Events"), "📅", order=40)
-register_tile("events.index", _l("Events"), "📅", order=30)
+def _is_person(membership) -> bool:
+    from portal.events.services import is_person
+
+    return is_person(membership)
+
+
+register_tab("events.index", _l("Events"), "📅", order=40, visible=_is_person)
+register_tile("events.index", _l("Events"), "📅", order=30, visible=_is_person)
 register_tile("events.manage", _l("Run events"), "🗓️", order=95, visible=_is_admin)
 
 from portal.events import admin_views, cli, live, views  # noqa: E402,F401

@@ -75,6 +75,7 @@ class Event(db.Model):
 
     community = relationship("Community")
     building = relationship("Building")
+    group = relationship("AidGroup")
     created_by = relationship("User", foreign_keys=[created_by_id])
 
     @property

@@ -99,10 +99,15 @@ def is_staff(membership) -> bool:
     return membership is not None and (membership.has(Role.ADMIN) or membership.has(Role.VOLUNTEER))
 
 
+def is_person(membership) -> bool:
+    """A member who is a person, not a kiosk screen (screens never sign up)."""
+    return membership is not None and bool(membership.roles & ~Role.KIOSK)
+
+
 def in_audience(event: Event, membership) -> bool:
     """Whether the event is meant for this member: the whole community, their building, or a
     mutual-aid group they belong to."""
-    if membership is None or not membership.is_active or membership.community_id != event.community_id:
+    if not is_person(membership) or not membership.is_active or membership.community_id != event.community_id:
         return False
     if event.audience == Audience.COMMUNITY:
         return True
@@ -115,6 +120,8 @@ def in_audience(event: Event, membership) -> bool:
 
 def audience_clause(membership):
     """SQL condition: events of the member's community meant for them."""
+    if not is_person(membership):
+        return sa.false()
     clauses = [Event.audience == Audience.COMMUNITY]
     if membership.building_id:
         clauses.append(

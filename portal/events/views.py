@@ -131,6 +131,7 @@ def detail(event_id: int):
     membership = current_membership()
     return render(
         "events/detail.html",
+        "signup_panel",
         **_signup_context(event),
         counts=counts(event),
         staff=is_staff(membership),

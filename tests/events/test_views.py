@@ -85,6 +85,10 @@ def test_full_event_offers_the_waitlist_and_cancel_promotes(auth, town, make):
     assert response.status_code == 200
     mine = db.session.scalar(sa.select(Signup).where(Signup.user_id == resident.user_id))
     assert mine.status == "confirmed" and mine.promoted_at is not None
+    # the waiting resident's open page refetches its panel when the notification is pushed
+    assert 'hx-trigger="portal:notification from:body"' in page
+    panel = client.get(f"/events/{event.id}", headers=HX).get_data(as_text=True)
+    assert panel.lstrip().startswith('<section id="signup-panel"') and 'id="show-ticket"' in panel
     assert db.session.scalar(
         sa.select(Notification.kind).where(Notification.user_id == resident.user_id)
     ) == "event_promoted"
@@ -260,3 +264,30 @@ def test_help_day_page_gathers_the_days_open_needs(auth, town, app):
         db.session.commit()
     page = auth.login(resident.user).get(f"/events/{event.id}").get_data(as_text=True)
     assert "帮忙取快递" in page and "修自行车" not in page
+
+
+def test_kiosk_screens_do_not_sign_up(auth, town, make):
+    community, admin, _volunteer, _resident = town
+    event = make_event(admin)
+    kiosk = make.member(community, roles=Role.KIOSK)
+    client = auth.login(kiosk.user)
+    assert "events.index" not in client.get("/").get_data(as_text=True)
+    assert event.title not in client.get("/events").get_data(as_text=True)
+    assert client.post(f"/events/{event.id}/signup", data={"companions": "0"}).status_code == 404
+
+
+def test_event_photo_is_shown(auth, town):
+    _community, admin, _volunteer, resident = town
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 160, 90)).save(picture, "JPEG")
+    picture.seek(0)
+    from werkzeug.datastructures import FileStorage
+
+    from portal.core.uploads import save_image
+
+    path = save_image(FileStorage(picture, "farm.jpg"), "events")
+    event = make_event(admin, photo=path)
+    client = auth.login(resident.user)
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert f"/uploads/{path}" in page
+    assert client.get(f"/uploads/{path}").status_code == 200
