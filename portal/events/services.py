@@ -535,11 +535,11 @@ def _take_places_unguarded(event: Event, places: int) -> bool:
     return True
 
 
-def _set_status(signup: Signup, from_states, to_state: str, **values) -> bool:
+def _set_status(signup: Signup, from_states, to_state: str, *conditions, **values) -> bool:
     """A state transition that happens once: conditional UPDATE, row count checked."""
     changed = db.session.execute(
         sa.update(Signup)
-        .where(Signup.id == signup.id, Signup.status.in_(list(from_states)))
+        .where(Signup.id == signup.id, Signup.status.in_(list(from_states)), *conditions)
         .values(status=to_state, **values)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -558,7 +558,13 @@ def cancel_signup(signup: Signup, now: datetime) -> list[Signup]:
     if signup.checked_in_at is not None:
         raise DomainError(_l("You were checked in already."))
     was_confirmed = signup.status == SignupStatus.CONFIRMED
-    if not _set_status(signup, ACTIVE_SIGNUP, SignupStatus.CANCELLED, cancelled_at=now):
+    # not checked in, even by a volunteer at this very moment (check-in takes no event lock)
+    if not _set_status(
+        signup, ACTIVE_SIGNUP, SignupStatus.CANCELLED, Signup.checked_in_at.is_(None), cancelled_at=now
+    ):
+        db.session.refresh(signup)
+        if signup.checked_in_at is not None:
+            raise DomainError(_l("You were checked in already."))
         raise DomainError(_l("This signup is no longer active."))
     _refund(signup)
     if not was_confirmed:

@@ -334,3 +334,15 @@ def test_attendance_earns_points_once(make, town):
     services.check_in(signup, admin.user_id, utcnow())
     db.session.commit()
     assert balance(resident.user_id, community.id) == rule("event_attended") > 0
+
+
+def test_a_checked_in_signup_cannot_be_cancelled(make, town):
+    community, admin = town
+    event = make_event(admin, starts_at=utcnow() + timedelta(hours=2))
+    signup = sign(event, make.member(community))
+    services.check_in(signup, admin.user_id, utcnow())
+    db.session.commit()
+    with pytest.raises(DomainError):
+        services.cancel_signup(signup, utcnow())
+    db.session.rollback()
+    assert db.session.get(Signup, signup.id).status == "confirmed"
