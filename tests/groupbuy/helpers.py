@@ -74,7 +74,8 @@ def order_rows(buy_id: int) -> list[Order]:
 
 
 def state(buy_id: int) -> GroupBuy:
-    db.session.expire_all()
+    """The buy as committed now (ends the session's snapshot, so other writers' work shows)."""
+    db.session.commit()
     return db.session.get(GroupBuy, buy_id)
 
 
