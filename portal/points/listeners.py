@@ -57,8 +57,13 @@ def reward_inviter(user_id: int, community_id: int) -> int | None:
 
 
 def on_order_completed(order, user_id=None, community_id=None, **_extra) -> None:
+    from portal.points.services import GOLD_LEADER_AFTER, count_toward_badge
+
     if user_id and community_id:
         reward_inviter(user_id, community_id)
+        leader_id = getattr(getattr(order, "buy", None), "leader_id", None)
+        if leader_id:
+            count_toward_badge(leader_id, community_id, "gold_leader", GOLD_LEADER_AFTER)
 
 
 def on_event_attended(signup, user_id=None, community_id=None, **_extra) -> None:
