@@ -15,7 +15,7 @@ def _is_leader(membership) -> bool:
     return membership is not None and membership.has(Role.LEADER)
 
 
-register_tab("groupbuy.index", _l("Group buys"), "🛒", order=20)
+register_tab("groupbuy.index", _l("Buys"), "🛒", order=20)
 register_tile("groupbuy.index", _l("Group buys"), "🛒", order=10)
 register_tile("groupbuy.my_orders", _l("My orders"), "📦", order=11)
 register_tile("groupbuy.workbench", _l("Leader workbench"), "🧺", order=12, visible=_is_leader)

@@ -387,8 +387,12 @@ def slot_starts(order: Order) -> list[datetime]:
     point = order.pickup_point
     if not point.has_slots:
         return []
-    step = timedelta(minutes=max(point.slot_minutes, 5))
+    minutes = max(point.slot_minutes, 5)
+    step = timedelta(minutes=minutes)
     start, end = order.buy.pickup_from, order.buy.pickup_until
+    offset = start.timestamp() / 60 % minutes  # slots begin on the hour, half hour, ...
+    if offset:
+        start = (start + timedelta(minutes=minutes - offset)).replace(second=0, microsecond=0)
     starts = []
     while start + step <= end and len(starts) < _setting("PICKUP_MAX_SLOTS"):
         starts.append(start)

@@ -9,6 +9,12 @@ def _uploads_in_tmp(app, tmp_path):
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
 
 
+@pytest.fixture(autouse=True)
+def _english(app):
+    """Assertions read the English texts (the browser test covers both languages)."""
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+
+
 @pytest.fixture
 def in_request(app):
     """A request context, for services whose refusals are translated texts."""
