@@ -79,5 +79,8 @@ def seed_demo() -> list[tuple[str, str, str]]:
     from portal.events.demo import seed as seed_events  # past events with attendance, a waitlist, a help day
 
     seed_events(community, {u.phone: u for u in db.session.scalars(sa.select(User))})
+    from portal.groupbuy.demo import seed as seed_groupbuy  # pickup points, buys in every state
+
+    seed_groupbuy(community, {u.phone: u for u in db.session.scalars(sa.select(User))})
     db.session.commit()
     return demo_logins()
