@@ -11,6 +11,7 @@
   savepoint per message, then publishes the commands waiting in the outbox.
 """
 
+import contextlib
 import logging
 import queue
 import threading
@@ -69,9 +70,17 @@ class _AckOnly:
 class Ingest:
     """Subscribe to the locker tree and apply what arrives; see the module docstring."""
 
-    def __init__(self, app, handlers: Handlers, *, url: str, topic_root: str = "linli",
-                 client_id: str = "linli-portal", counters: IngestCounters | None = None,
-                 keepalive: int = 30):
+    def __init__(
+        self,
+        app,
+        handlers: Handlers,
+        *,
+        url: str,
+        topic_root: str = "linli",
+        client_id: str = "linli-portal",
+        counters: IngestCounters | None = None,
+        keepalive: int = 30,
+    ):
         self.app = app
         self.handlers = handlers
         self.broker = parse_url(url)
@@ -117,8 +126,13 @@ class Ingest:
         self._worker.start()
         client.connect_async(self.broker.host, self.broker.port, keepalive=self.keepalive)
         client.loop_start()
-        log.info("ingest connecting to %s:%s as %s (topics %s)", self.broker.host,
-                 self.broker.port, self.client_id, self.topics.subscription)
+        log.info(
+            "ingest connecting to %s:%s as %s (topics %s)",
+            self.broker.host,
+            self.broker.port,
+            self.client_id,
+            self.topics.subscription,
+        )
         return self
 
     def wait_connected(self, timeout: float = 10.0) -> bool:
@@ -227,8 +241,11 @@ class Ingest:
             return
         self.counters.add("received")
         self.counters.add("valid")
-        self._queue.put(DeviceMessage(topic, parsed.locker, parsed.kind, body, time.time(),
-                                      message.mid, message.qos, generation))
+        self._queue.put(
+            DeviceMessage(
+                topic, parsed.locker, parsed.kind, body, time.time(), message.mid, message.qos, generation
+            )
+        )
 
     # ------------------------------------------------------------------ the worker
 
@@ -264,7 +281,19 @@ class Ingest:
         messages = [item for item in items if isinstance(item, DeviceMessage)]
         try:
             if messages:
-                outcomes = self._apply_in_transaction(messages)
+                try:
+                    outcomes = self._apply_in_transaction(messages)
+                except OperationalError:
+                    # stopping while the database is away: leave them unacknowledged, the broker
+                    # delivers them again to the next ingest
+                    log.error("stopped with %d messages not applied (database unavailable)", len(messages))
+                    return
+                except Exception:
+                    # a bug, not bad input: the batch is lost, but the ingest must not stall on it
+                    log.exception(
+                        "could not apply %d messages; they are acknowledged and dropped", len(messages)
+                    )
+                    outcomes = {"errors": len(messages)}
                 for name, amount in outcomes.items():
                     self.counters.add(name, amount)
                 self.last_batch_at = time.time()
@@ -272,44 +301,33 @@ class Ingest:
         finally:
             for _ in items:
                 self._queue.task_done()
-        if messages:
-            self._flush_outbox()
+        if messages and getattr(self.handlers, "commands_queued", True):
+            self.handlers.commands_queued = False
+            self._flush_outbox()  # replies go out at once; other commands within OUTBOX_POLL_S
 
     def _apply_in_transaction(self, messages: list[DeviceMessage]) -> dict:
+        """Apply a batch in one transaction; retried while the database is unavailable."""
         from portal.core.db import begin_write, db
-        from portal.realtime import pending_count, pending_mark, pending_rewind
+        from portal.realtime import pending_count
 
         attempt = 0
         while True:
             attempt += 1
-            outcomes: dict[str, int] = {}
-            refusals: list[str] = []
             with self.app.app_context():
                 session = db.session()
                 try:
                     begin_write()
-                    for message in messages:
-                        mark = pending_mark(session)
-                        savepoint = session.begin_nested()
-                        try:
-                            outcome = dispatch(self.handlers, message)
-                            savepoint.commit()
-                            outcomes[str(outcome)] = outcomes.get(str(outcome), 0) + 1
-                        except Refused as refused:
-                            if refused.keep:
-                                savepoint.commit()
-                            else:
-                                savepoint.rollback()
-                                pending_rewind(session, mark)
-                            refusals.append(refused.reason)
-                            log.warning("refused MQTT message on %r: %s", message.topic, refused)
-                        except OperationalError:
-                            raise
-                        except Exception:
-                            savepoint.rollback()
-                            pending_rewind(session, mark)
-                            outcomes["errors"] = outcomes.get("errors", 0) + 1
-                            log.exception("handler failed on %r; message skipped", message.topic)
+                    self._begin_batch(messages)
+                    try:
+                        outcomes, refusals = self._apply_fast(session, messages)
+                    except OperationalError:
+                        raise
+                    except Exception:
+                        # one message failed: start over, each message in its own savepoint
+                        session.rollback()
+                        begin_write()
+                        self._begin_batch(messages)
+                        outcomes, refusals = self._apply_careful(session, messages)
                     outcomes["pushed"] = pending_count(session)
                     session.commit()
                     outcomes["batches"] = 1
@@ -320,19 +338,93 @@ class Ingest:
                     session.rollback()
                     if self._stop.is_set() and attempt > 3:
                         raise
-                    log.exception("database trouble applying %d messages (try %d); retrying",
-                                  len(messages), attempt)
+                    log.exception(
+                        "database trouble applying %d messages (try %d); retrying", len(messages), attempt
+                    )
                     time.sleep(min(5.0, 0.2 * attempt))
                 finally:
                     db.session.remove()
 
+    def _begin_batch(self, messages: list[DeviceMessage]) -> None:
+        begin = getattr(self.handlers, "begin_batch", None)
+        if begin is None:
+            return
+        try:
+            begin(messages)
+        except OperationalError:
+            raise
+        except Exception:
+            log.exception("begin_batch failed; going on without what it prepares")
+            begin(())
+
+    def _apply_fast(self, session, messages: list[DeviceMessage]) -> tuple[dict, list]:
+        """Every message in the one transaction; a handler error sends the batch the careful way.
+
+        Handlers raise Refused before they write anything (or with keep=True), so a refusal does
+        not need a savepoint.
+        """
+        outcomes: dict[str, int] = {}
+        refusals: list[str] = []
+        for message in messages:
+            try:
+                outcome = dispatch(self.handlers, message)
+                outcomes[str(outcome)] = outcomes.get(str(outcome), 0) + 1
+            except Refused as refused:
+                refusals.append(refused.reason)
+                log.warning("refused MQTT message on %r: %s", message.topic, refused)
+        session.flush()  # constraint violations show here, while the careful way can still take over
+        return outcomes, refusals
+
+    def _apply_careful(self, session, messages: list[DeviceMessage]) -> tuple[dict, list]:
+        """One savepoint per message: a failing message is rolled back, logged and skipped."""
+        from portal.realtime import pending_mark, pending_rewind
+
+        outcomes: dict[str, int] = {}
+        refusals: list[str] = []
+        for message in messages:
+            mark = pending_mark(session)
+            savepoint = session.begin_nested()
+            try:
+                outcome = dispatch(self.handlers, message)
+                savepoint.commit()
+                outcomes[str(outcome)] = outcomes.get(str(outcome), 0) + 1
+            except Refused as refused:
+                if refused.keep:
+                    savepoint.commit()
+                else:
+                    savepoint.rollback()
+                    pending_rewind(session, mark)
+                refusals.append(refused.reason)
+                log.warning("refused MQTT message on %r: %s", message.topic, refused)
+            except OperationalError:
+                raise
+            except Exception:
+                savepoint.rollback()
+                pending_rewind(session, mark)
+                self._begin_batch(messages)  # objects the handler cached may be stale now
+                outcomes["errors"] = outcomes.get("errors", 0) + 1
+                log.exception("handler failed on %r; message skipped", message.topic)
+        return outcomes, refusals
+
     def _ack(self, items: list) -> None:
+        """PUBACK each message of the batch, on the connection it came in on (in order)."""
         client = self._client
         with self._lock:
             generation = self._generation
-        for item in items:
-            if item.qos and item.generation == generation and client is not None:
+        todo = [item for item in items if item.qos and item.generation == generation]
+        if client is None or not todo:
+            return
+        # paho 2.2 wakes its network thread with a socket write for every packet it queues; for a
+        # batch of acks that costs more than applying the batch. Queue them all, then wake it once.
+        wake, client._sockpairW = client._sockpairW, None
+        try:
+            for item in todo:
                 client.ack(item.mid, item.qos)
+        finally:
+            client._sockpairW = wake
+        if wake is not None:
+            with contextlib.suppress(BlockingIOError):
+                wake.send(b"0")
 
     def _flush_outbox(self) -> None:
         from portal.core.db import begin_write, db

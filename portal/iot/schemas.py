@@ -102,6 +102,7 @@ def decode(raw: bytes | None) -> dict:
 
 # ------------------------------------------------------------------ field readers
 
+
 def _field(data: dict, name: str):
     if name not in data:
         raise Malformed("missing-field", name)
@@ -191,6 +192,7 @@ def _one_of(data: dict, name: str, allowed: tuple) -> str:
 
 
 # ------------------------------------------------------------------ messages
+
 
 def parse_status(data: dict) -> Status:
     """`{"online": true, "boot", "fw", "seq", "compartments"}` or an offline status / will."""
@@ -282,9 +284,16 @@ def parse(kind: str, raw: bytes, comp: str | None = None) -> Status | Compartmen
     raise Malformed("bad-topic", kind)
 
 
-def command(kind: str, *, comp: str | None = None, order: str | None = None,
-            in_reply_to: str | None = None, reason: str | None = None,
-            command_id: str | None = None, ts: datetime | None = None) -> dict:
+def command(
+    kind: str,
+    *,
+    comp: str | None = None,
+    order: str | None = None,
+    in_reply_to: str | None = None,
+    reason: str | None = None,
+    command_id: str | None = None,
+    ts: datetime | None = None,
+) -> dict:
     """A portal → locker command (`open` or `deny`) as the contract writes it."""
     if kind not in ("open", "deny"):
         raise ValueError(kind)
@@ -293,8 +302,7 @@ def command(kind: str, *, comp: str | None = None, order: str | None = None,
         "ts": (ts or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "type": kind,
     }
-    for name, value in (("comp", comp), ("order", order), ("in_reply_to", in_reply_to),
-                        ("reason", reason)):
+    for name, value in (("comp", comp), ("order", order), ("in_reply_to", in_reply_to), ("reason", reason)):
         if value is not None:
             payload[name] = value
     return payload

@@ -73,7 +73,7 @@ class Topics:
         prefix = self.lockers + "/"
         if not topic.startswith(prefix):
             raise TopicError("topic outside the locker tree")
-        parts = topic[len(prefix):].split("/")
+        parts = topic[len(prefix) :].split("/")
         locker = parts[0]
         if not LOCKER_ID.fullmatch(locker):
             raise TopicError("locker id does not match [a-z0-9-]{1,40}")

@@ -10,7 +10,7 @@ and commits; pushes queued with `push_after_commit` go out after that commit.
 """
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -24,6 +24,7 @@ from portal.lockers.models import (
     Compartment,
     IngestStats,
     Locker,
+    LockerAlarm,
     LockerCommand,
     LockerEvent,
     OfflineReason,
@@ -34,6 +35,7 @@ from portal.realtime import push_after_commit, user_room
 log = logging.getLogger("portal.lockers.ingest")
 
 STATS_EVERY_S = 5.0
+ALERT_QUIET = timedelta(minutes=10)
 ATTEMPTS_KEPT_S = 2 * 86400
 
 
@@ -48,6 +50,23 @@ class LockerHandlers:
         self.ingest = None
         self.stats_id = stats_id
         self._stats_due = 0.0
+        self._seq: int | None = None  # seq of the message being applied
+        self._last_alert: dict[tuple[int, str], datetime | None] = {}  # (locker, kind) -> last alert
+        self.commands_queued = False
+        self.begin_batch()
+
+    def _push(self, locker: Locker) -> None:
+        """Boards of the locker's pickup point refetch after the commit (the push names the seq).
+
+        One push per locker and transaction: a later message only moves its seq on.
+        """
+        payload = self._pushes.get(locker.id)
+        if payload is not None:
+            payload["seq"] = self._seq
+            return
+        self._pushes[locker.id] = push_board(
+            locker.pickup_point_id, locker.community_id, locker.device_id, self._seq
+        )
 
     def bind(self, ingest) -> None:
         self.ingest = ingest
@@ -55,8 +74,119 @@ class LockerHandlers:
 
     # ------------------------------------------------------------------ lookup
 
+    def begin_batch(self, messages=()) -> None:
+        """A new transaction: forget what was looked up in the last one; fetch at once which of
+        the batch's events were seen before (one query instead of one per event)."""
+        self._lockers: dict[str, Locker | None] = {}
+        self._compartments: dict[int, dict[str, Compartment]] = {}
+        self._alarms: dict[int, dict[tuple[str, str], LockerAlarm]] = {}
+        self._pushes: dict[int, dict] = {}  # locker id -> its push queued in this transaction
+        event_ids = [m.body.id for m in messages if isinstance(m.body, Event)]
+        self._seen: set[tuple[int, str]] | None = None
+        if event_ids:
+            rows = db.session.execute(
+                sa.select(LockerEvent.locker_id, LockerEvent.event_id).where(
+                    LockerEvent.event_id.in_(event_ids)
+                )
+            )
+            self._seen = {(locker_id, event_id) for locker_id, event_id in rows}
+
+    def _was_seen(self, locker: Locker, event_id: str) -> bool:
+        if self._seen is not None:
+            return (locker.id, event_id) in self._seen
+        return bool(
+            db.session.scalar(
+                sa.select(LockerEvent.id).where(
+                    LockerEvent.locker_id == locker.id, LockerEvent.event_id == event_id
+                )
+            )
+        )
+
+    # ------------------------------------------------------------------ alarms (cached per batch)
+
+    def _open_alarms(self, locker: Locker) -> dict[tuple[str, str], LockerAlarm]:
+        if locker.id not in self._alarms:
+            rows = db.session.scalars(
+                sa.select(LockerAlarm).where(
+                    LockerAlarm.locker_id == locker.id, LockerAlarm.resolved_at.is_(None)
+                )
+            )
+            self._alarms[locker.id] = {(alarm.kind, alarm.comp): alarm for alarm in rows}
+        return self._alarms[locker.id]
+
+    def _raise(
+        self,
+        locker: Locker,
+        kind: str,
+        now: datetime,
+        comp: str = "",
+        detail: str = "",
+        temp_c: float | None = None,
+        notify_kind: str | None = None,
+        **params,
+    ) -> None:
+        """Open an alarm (or count a repeat of the open one); alert people on the first."""
+        alarms = self._open_alarms(locker)
+        alarm = alarms.get((kind, comp))
+        if alarm is not None:
+            alarm.count += 1
+            alarm.last_at = now
+            alarm.detail = detail[:200] or alarm.detail
+            alarm.temp_c = temp_c if temp_c is not None else alarm.temp_c
+        else:
+            alarm = LockerAlarm(
+                locker_id=locker.id,
+                community_id=locker.community_id,
+                kind=kind,
+                comp=comp,
+                detail=detail[:200],
+                temp_c=temp_c,
+                raised_at=now,
+                last_at=now,
+            )
+            db.session.add(alarm)
+            alarms[(kind, comp)] = alarm
+            if notify_kind and self._may_alert(locker, kind, now):
+                services.alert(locker, notify_kind, comp=comp, **params)
+        self._push(locker)
+
+    def _may_alert(self, locker: Locker, kind: str, now: datetime) -> bool:
+        """People hear of an alarm kind at a locker at most once per ALERT_QUIET (the board and
+        the admin page still show every alarm): a flapping door must not flood their phones."""
+        key = (locker.id, kind)
+        if key not in self._last_alert:
+            self._last_alert[key] = db.session.scalar(
+                sa.select(sa.func.max(LockerAlarm.raised_at)).where(
+                    LockerAlarm.locker_id == locker.id, LockerAlarm.kind == kind, LockerAlarm.raised_at < now
+                )
+            )
+        last = self._last_alert[key]
+        if last is not None and now - last < ALERT_QUIET:
+            return False
+        self._last_alert[key] = now
+        return True
+
+    def _resolve(self, locker: Locker, kind: str, now: datetime, comp: str | None = None) -> None:
+        """Close the open alarms of a kind (for one compartment, or all)."""
+        alarms = self._open_alarms(locker)
+        for key in [key for key in alarms if key[0] == kind and (comp is None or key[1] == comp)]:
+            alarms.pop(key).resolved_at = now
+            self._push(locker)
+
+    def _lookup(self, device_id: str) -> Locker | None:
+        if device_id not in self._lockers:
+            self._lockers[device_id] = db.session.scalar(
+                sa.select(Locker).where(Locker.device_id == device_id)
+            )
+        return self._lockers[device_id]
+
+    def _compartment_of(self, locker: Locker, comp: str) -> Compartment | None:
+        if locker.id not in self._compartments:
+            self._compartments[locker.id] = {c.comp: c for c in locker.compartments}
+        return self._compartments[locker.id].get(comp)
+
     def _locker(self, device_id: str) -> Locker:
-        locker = db.session.scalar(sa.select(Locker).where(Locker.device_id == device_id))
+        locker = self._lookup(device_id)
         if locker is None:
             raise Refused("unknown-locker", device_id)
         if not locker.enabled:
@@ -72,22 +202,23 @@ class LockerHandlers:
     def _set_online(self, locker: Locker, now: datetime) -> None:
         locker.online = True
         locker.online_since = now
-        services.resolve_alarms(locker, AlarmKind.OFFLINE, now)
-        push_board(locker.pickup_point_id, locker.community_id)
+        self._resolve(locker, AlarmKind.OFFLINE, now)
+        self._push(locker)
 
     def _set_offline(self, locker: Locker, reason: str, now: datetime) -> None:
         was_online = locker.online
         locker.online = False
         locker.offline_reason = reason
-        push_board(locker.pickup_point_id, locker.community_id)
+        self._push(locker)
         if was_online and reason != OfflineReason.SHUTDOWN:
-            services.raise_alarm(locker, AlarmKind.OFFLINE, now, detail=reason, notify_kind="locker_offline")
+            self._raise(locker, AlarmKind.OFFLINE, now, detail=reason, notify_kind="locker_offline")
 
     # ------------------------------------------------------------------ status
 
     def status(self, device_id: str, status: Status, received_at: float) -> Outcome:
         now = _moment(received_at)
-        locker = db.session.scalar(sa.select(Locker).where(Locker.device_id == device_id))
+        self._seq = status.seq
+        locker = self._lookup(device_id)
         if locker is None:
             if status.online:
                 layout = ",".join(f"{c.id}:{c.size}{':cold' if c.cold else ''}" for c in status.compartments)
@@ -150,46 +281,45 @@ class LockerHandlers:
                 compartment.present = False
                 changed = True
         if changed:
-            push_board(locker.pickup_point_id, locker.community_id)
+            self._compartments.pop(locker.id, None)
+            self._push(locker)
 
     # ------------------------------------------------------------------ compartments
 
     def compartment(self, device_id: str, state: CompartmentState, received_at: float) -> Outcome:
         now = _moment(received_at)
+        self._seq = state.seq
         locker = self._locker(device_id)
-        self._heard(locker, now)
-        compartment = next((c for c in locker.compartments if c.comp == state.comp), None)
+        compartment = self._compartment_of(locker, state.comp)
         if compartment is None:
             raise Refused("unknown-compartment", f"{device_id}/{state.comp}")
+        self._heard(locker, now)
         if compartment.boot == locker.boot and state.seq <= compartment.last_seq:
             return Outcome.STALE
-        compartment.boot = locker.boot
+        if compartment.boot != locker.boot:
+            compartment.boot = locker.boot
         compartment.last_seq = state.seq
         compartment.state_at = state.ts
         before = (compartment.door, compartment.occupied, compartment.temp_c, compartment.fault)
-        compartment.door = state.door
-        compartment.occupied = state.occupied
-        compartment.temp_c = state.temp_c
-        compartment.fault = state.fault
-        if before != (state.door, state.occupied, state.temp_c, state.fault):
-            push_board(locker.pickup_point_id, locker.community_id)
+        after = (state.door, state.occupied, state.temp_c, state.fault)
+        if before != after:  # (setting only what changed keeps a batch of states cheap)
+            for name, old, new in zip(("door", "occupied", "temp_c", "fault"), before, after, strict=True):
+                if old != new:
+                    setattr(compartment, name, new)
+            self._push(locker)
         if state.door == "closed" and before[0] == "open":
-            services.resolve_alarms(locker, AlarmKind.DOOR, now, comp=state.comp)
+            self._resolve(locker, AlarmKind.DOOR, now, comp=state.comp)
         if state.fault is None and before[3]:
-            services.resolve_alarms(locker, AlarmKind.FAULT, now, comp=state.comp)
+            self._resolve(locker, AlarmKind.FAULT, now, comp=state.comp)
         return Outcome.APPLIED
 
     # ------------------------------------------------------------------ events
 
     def event(self, device_id: str, event: Event, received_at: float) -> Outcome:
         now = _moment(received_at)
+        self._seq = event.seq
         locker = self._locker(device_id)
-        seen = db.session.scalar(
-            sa.select(LockerEvent.id).where(
-                LockerEvent.locker_id == locker.id, LockerEvent.event_id == event.id
-            )
-        )
-        if seen:
+        if self._was_seen(locker, event.id):
             return Outcome.DUPLICATE
         self._heard(locker, now)
         record = LockerEvent(
@@ -202,24 +332,22 @@ class LockerHandlers:
             received_at=now,
             order_reference=(event.order or "")[:64],
         )
-        db.session.add(record)
-        db.session.flush()  # the unique (locker, event id) has the last word on duplicates
+        db.session.add(record)  # the unique (locker, event id) has the last word on duplicates
+        if self._seen is not None:
+            self._seen.add((locker.id, event.id))
         handler = getattr(self, f"_on_{event.type}")
         record.outcome, detail = handler(locker, event, now)
         record.detail = (detail or "")[:200]
         return Outcome.APPLIED
-
-    def _compartment_of(self, locker: Locker, comp: str) -> Compartment | None:
-        return next((c for c in locker.compartments if c.comp == comp), None)
 
     def _on_deposit(self, locker: Locker, event: Event, now: datetime):
         from portal.pickup.services import issue_pickup_code, order_by_reference
 
         compartment = self._compartment_of(locker, event.comp)
         order = order_by_reference(locker.pickup_point_id, event.order)
-        push_board(locker.pickup_point_id, locker.community_id)
+        self._push(locker)
         if order is None:
-            services.raise_alarm(
+            self._raise(
                 locker,
                 AlarmKind.DEPOSIT,
                 now,
@@ -238,7 +366,7 @@ class LockerHandlers:
         try:
             issue_pickup_code(order)
         except DomainError as error:
-            services.raise_alarm(
+            self._raise(
                 locker,
                 AlarmKind.DEPOSIT,
                 now,
@@ -275,7 +403,7 @@ class LockerHandlers:
             if reason == "invalid":
                 services.note_wrong_code(locker, now)
             self._reply(locker, event, "deny", reason=reason)
-            push_board(locker.pickup_point_id, locker.community_id)
+            self._push(locker)
             return "deny", reason
         compartment = db.session.scalar(
             sa.select(Compartment).where(Compartment.locker_id == locker.id, Compartment.order_id == order.id)
@@ -300,6 +428,7 @@ class LockerHandlers:
         )
 
     def _reply(self, locker: Locker, event: Event, kind: str, *, comp=None, order=None, reason=None) -> None:
+        self.commands_queued = True  # the ingest publishes the outbox right after the commit
         services.queue_command(
             locker, kind, comp=comp, order_reference=order, in_reply_to=event.id, reason=reason
         )
@@ -308,7 +437,7 @@ class LockerHandlers:
         from portal.pickup.services import mark_collected, order_by_reference
 
         compartment = self._compartment_of(locker, event.comp)
-        push_board(locker.pickup_point_id, locker.community_id)
+        self._push(locker)
         order = order_by_reference(locker.pickup_point_id, event.order)
         if compartment is not None and (order is None or compartment.order_id in (order.id, None)):
             compartment.order_id = None
@@ -325,11 +454,11 @@ class LockerHandlers:
         return "collected", order.reference
 
     def _on_door_alarm(self, locker: Locker, event: Event, now: datetime):
-        services.raise_alarm(locker, AlarmKind.DOOR, now, comp=event.comp, notify_kind="locker_door")
+        self._raise(locker, AlarmKind.DOOR, now, comp=event.comp, notify_kind="locker_door")
         return "alarm", ""
 
     def _on_temp_alarm(self, locker: Locker, event: Event, now: datetime):
-        services.raise_alarm(
+        self._raise(
             locker,
             AlarmKind.TEMP,
             now,
@@ -342,7 +471,7 @@ class LockerHandlers:
         return "alarm", f"{event.temp_c:.1f}"
 
     def _on_fault(self, locker: Locker, event: Event, now: datetime):
-        services.raise_alarm(
+        self._raise(
             locker,
             AlarmKind.FAULT,
             now,
@@ -395,9 +524,11 @@ class LockerHandlers:
     def tick(self, now: float) -> None:
         """Every second: lockers silent for 90 s go offline; lockouts that ended close; stats."""
         from portal.core.db import begin_write
-        from portal.lockers.models import SILENCE, CodeAttempt, LockerAlarm
+        from portal.lockers.models import SILENCE, CodeAttempt
 
         moment = _moment(now)
+        self._seq = None
+        self.begin_batch()  # its own session: nothing cached from the last batch applies
         silent = db.session.scalars(
             sa.select(Locker).where(Locker.online, Locker.last_seen < moment - SILENCE)
         ).all()

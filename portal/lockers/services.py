@@ -83,11 +83,19 @@ def community_room(community_id: int) -> str:
     return f"lockers:{community_id}"
 
 
-def push_board(point_id: int, community_id: int) -> None:
-    """After the commit, every kiosk board of this pickup point and the admins' locker pages refetch."""
-    payload = {"type": "locker", "point": point_id}
-    push_after_commit(db.session(), pickup_room(point_id), payload)
-    push_after_commit(db.session(), community_room(community_id), payload)
+def push_board(point_id: int, community_id: int, locker: str | None = None, seq: int | None = None) -> dict:
+    """After the commit, every kiosk board of this pickup point and the admins' locker pages refetch.
+
+    From the ingest the push also names the locker and the seq of its latest message applied
+    (one push per board and locker per transaction: the last one).
+    """
+    payload = {"type": "locker", "point": point_id, "key": (point_id, locker)}
+    if locker is not None:
+        payload.update(locker=locker, seq=seq)
+    session = db.session()
+    push_after_commit(session, pickup_room(point_id), payload)
+    push_after_commit(session, community_room(community_id), payload)
+    return payload
 
 
 def local_tz() -> ZoneInfo:

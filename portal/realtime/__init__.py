@@ -50,23 +50,32 @@ def pending_rewind(session: Session, mark: int) -> None:
 
 
 def pending_count(session: Session) -> int:
-    return len(session.info.get(PENDING, ()))
+    """How many pushes the next commit will emit (repeats within the transaction counted once)."""
+    return len({_push_key(room, payload) for room, payload in session.info.get(PENDING, ())})
+
+
+def _push_key(room: str, payload: dict):
+    """Pushes with the same key say the same thing; only the last of a transaction is sent."""
+    if "key" in payload:
+        return (room, payload["type"], payload["key"])
+    return (room, json.dumps(payload, sort_keys=True, default=str))
 
 
 @event.listens_for(Session, "after_commit")
 def _emit_pending(session: Session) -> None:
-    pending = session.info.pop(PENDING, [])
-    seen = set()
-    for room, payload in pending:
-        key = (room, json.dumps(payload, sort_keys=True, default=str))
-        if key in seen:  # one batch touching a compartment ten times pushes it once
-            continue
-        seen.add(key)
-        socketio.emit("portal", payload, to=room)
+    if session.in_nested_transaction():
+        return  # a savepoint was released: nothing is committed yet (SQLAlchemy fires this for it too)
+    latest = {}
+    for room, payload in session.info.pop(PENDING, []):
+        latest[_push_key(room, payload)] = (room, payload)  # a batch touching a board ten times pushes once
+    for room, payload in latest.values():
+        socketio.emit("portal", {k: v for k, v in payload.items() if k != "key"}, to=room)
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_pending(session: Session, _previous_transaction) -> None:
+def _drop_pending(session: Session, previous_transaction) -> None:
+    if previous_transaction.nested:
+        return  # only a savepoint was rolled back (see pending_mark/pending_rewind)
     session.info.pop(PENDING, None)
 
 

@@ -332,6 +332,16 @@ def test_door_alarm_raised_to_host_and_admins_and_cleared_when_closed(world, ing
     device.state("A02", door="closed")
     settle(running, 5)
     assert alarms(world, "door") == []
+    device.event("door_alarm", comp="A03")  # another door soon after: a new alarm, but no new alert
+    settle(running, 6)
+    assert [a.comp for a in alarms(world, "door")] == ["A03"]
+    fresh()
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Notification).where(Notification.kind == "locker_door")
+        )
+        == 2
+    )  # one each for the admin and the host
 
 
 def test_temperature_and_fault_alarms(world, ingest, raw):

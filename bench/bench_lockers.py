@@ -1,0 +1,506 @@
+"""Locker MQTT ingest: throughput against a bare paho subscriber, and event → kiosk latency.
+
+1. Throughput. Rounds of 900 locker messages (90 % compartment states that each change a door,
+   10 % door alarms) are queued on the broker for a persistent session, then drained: once by a
+   bare paho subscriber that only counts, once by the portal's ingest, which validates, stores
+   (one transaction per batch, acknowledging after the commit) and pushes to the board's room.
+   900 stays under Mosquitto's default queue of 1000 messages per client. Reported: messages/s
+   of each (median of the rounds) and their ratio (goal ≥ 0.5).
+2. Latency. `flask serve` runs with its in-process ingest against the same broker; a Socket.IO
+   client logged in as the pickup point's kiosk watches the board's room; a locker publishes
+   compartment states at 200 messages/s. Each push names the locker's latest seq applied, so
+   every message's latency is (first push covering its seq) − (publish time). Reported: p50,
+   p99 (goal p99 < 250 ms).
+
+Broker: Mosquitto at 127.0.0.1:1883 when it answers, else the embedded amqtt broker.
+`python -m bench lockers`; BENCH_ROUNDS, BENCH_LATENCY_S change the sizes.
+"""
+
+import asyncio
+import http.cookiejar
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-secret"
+USER_PASSWORD = "bench password 1"
+PER_ROUND = 900
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
+LATENCY_S = float(os.environ.get("BENCH_LATENCY_S", 15))
+RATE = 200
+COMPARTMENTS = [f"A{n:02d}" for n in range(1, 9)]
+DEVICE = "bench-1"
+
+
+# ------------------------------------------------------------------ broker and world
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def broker():
+    """(host, port, kind): Mosquitto if it answers, else the embedded broker."""
+    if answers("127.0.0.1", 1883) and os.environ.get("BENCH_EMBEDDED_BROKER") != "1":
+        yield "127.0.0.1", 1883, "mosquitto"
+        return
+    from portal.iot.broker import EmbeddedBroker
+
+    embedded = EmbeddedBroker("127.0.0.1", free_port(), check=lambda u, p: p == PASSWORD).start()
+    try:
+        yield embedded.host, embedded.port, "amqtt (embedded)"
+    finally:
+        embedded.stop()
+
+
+def config(database_url: str) -> dict:
+    return {
+        "SECRET_KEY": "bench-secret",
+        "DATABASE_URL": database_url,
+        "PASSWORD_HASH": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+        "LOG_LEVEL": "WARNING",
+        "REDIS_URL": None,
+    }
+
+
+def make_world(app) -> dict:
+    """A community with a locker pickup point, its locker and a kiosk login."""
+    from flask_migrate import upgrade
+
+    from portal.accounts.models import User
+    from portal.accounts.services import hash_password
+    from portal.community.models import Membership, MembershipStatus, Role
+    from portal.community.services import create_community
+    from portal.core.db import db, utcnow
+    from portal.lockers.models import KioskDevice
+    from portal.lockers.services import register_locker
+    from portal.pickup.models import PickupKind, PickupPoint
+
+    with app.app_context():
+        upgrade(revision="heads")
+        community = create_community("基准小区", "南京", "", "1栋: 1单元")
+        point = PickupPoint(community_id=community.id, name="基准自提点", kind=PickupKind.LOCKER)
+        db.session.add(point)
+        db.session.flush()
+        locker, _ = register_locker(point, DEVICE, "A柜", ",".join(COMPARTMENTS))
+        kiosk = User(
+            phone="19900000001",
+            display_name="屏幕",
+            password_hash=hash_password(USER_PASSWORD),
+            is_device=True,
+            active_community_id=community.id,
+        )
+        db.session.add(kiosk)
+        db.session.flush()
+        db.session.add(
+            Membership(
+                user_id=kiosk.id,
+                community_id=community.id,
+                roles=Role.KIOSK,
+                status=MembershipStatus.ACTIVE,
+                decided_at=utcnow(),
+            )
+        )
+        db.session.add(KioskDevice(user_id=kiosk.id, pickup_point_id=point.id))
+        db.session.commit()
+        world = {"point": point.id, "locker": locker.id, "kiosk_phone": kiosk.phone}
+        db.session.remove()
+        return world
+
+
+# ------------------------------------------------------------------ messages
+
+
+class Locker:
+    """Builds the bench locker's messages with growing seqs."""
+
+    def __init__(self, root: str):
+        self.base = f"{root}/v1/lockers/{DEVICE}"
+        self.seq = 0
+        self.doors = dict.fromkeys(COMPARTMENTS, "closed")
+
+    def status(self) -> tuple[str, bytes]:
+        self.seq += 1
+        return f"{self.base}/status", json.dumps(
+            {
+                "online": True,
+                "boot": "benchboot001",
+                "fw": "1.4.2",
+                "seq": self.seq,
+                "compartments": [{"id": c, "size": "M", "cold": False} for c in COMPARTMENTS],
+            }
+        ).encode()
+
+    def state(self) -> tuple[str, bytes]:
+        self.seq += 1
+        comp = COMPARTMENTS[self.seq % len(COMPARTMENTS)]
+        self.doors[comp] = "open" if self.doors[comp] == "closed" else "closed"
+        ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        return f"{self.base}/compartments/{comp}", json.dumps(
+            {
+                "seq": self.seq,
+                "ts": ts,
+                "door": self.doors[comp],
+                "occupied": False,
+                "temp_c": None,
+                "fault": None,
+            }
+        ).encode()
+
+    def alarm(self) -> tuple[str, bytes]:
+        self.seq += 1
+        ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        comp = COMPARTMENTS[self.seq % len(COMPARTMENTS)]
+        return f"{self.base}/events", json.dumps(
+            {"id": str(uuid.uuid4()), "seq": self.seq, "ts": ts, "type": "door_alarm", "comp": comp}
+        ).encode()
+
+    def mix(self, count: int) -> list[tuple[str, bytes]]:
+        return [self.alarm() if n % 10 == 9 else self.state() for n in range(count)]
+
+
+def client(host, port, client_id=None, clean=True, username="bench") -> mqtt.Client:
+    paho = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2,
+        client_id=client_id or f"b-{uuid.uuid4().hex[:10]}",
+        clean_session=clean,
+        protocol=mqtt.MQTTv311,
+    )
+    paho.username_pw_set(username, PASSWORD)
+    paho.max_inflight_messages_set(100)
+    connected = threading.Event()
+    paho.on_connect = lambda *args: connected.set()
+    paho.connect(host, port, keepalive=30)
+    paho.loop_start()
+    if not connected.wait(10):
+        raise RuntimeError("no CONNACK")
+    return paho
+
+
+def publish_all(host, port, messages) -> None:
+    publisher = client(host, port, username=DEVICE)
+    infos = [publisher.publish(topic, payload, qos=1) for topic, payload in messages]
+    for info in infos:
+        info.wait_for_publish(60)
+    publisher.disconnect()
+    publisher.loop_stop()
+
+
+# ------------------------------------------------------------------ 1. throughput
+
+
+def bare_round(host, port, root, messages) -> float:
+    """Messages/s a paho subscriber that only counts drains from its queued session."""
+    client_id = f"bench-bare-{uuid.uuid4().hex[:8]}"
+    sub = client(host, port, client_id, clean=False)
+    sub.subscribe(f"{root}/v1/lockers/#", qos=1)
+    time.sleep(0.3)
+    sub.disconnect()
+    sub.loop_stop()
+    publish_all(host, port, messages)
+    times: list[float] = []
+    done = threading.Event()
+
+    def on_message(c, u, m):
+        times.append(time.perf_counter())
+        if len(times) == len(messages):
+            done.set()
+
+    sub = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False, protocol=mqtt.MQTTv311
+    )
+    sub.username_pw_set("bench", PASSWORD)
+    sub.on_message = on_message
+    sub.connect(host, port)
+    sub.loop_start()
+    if not done.wait(120):
+        raise RuntimeError(f"bare subscriber got {len(times)} of {len(messages)}")
+    sub.disconnect()
+    sub.loop_stop()
+    forget(host, port, client_id)
+    return (len(times) - 1) / (times[-1] - times[0])
+
+
+def ingest_round(app, host, port, root, messages) -> tuple[float, dict]:
+    """Messages/s the portal's ingest drains, validated, stored and pushed."""
+    from portal.iot.client import Ingest
+    from portal.lockers.ingest import LockerHandlers
+
+    client_id = f"bench-ingest-{uuid.uuid4().hex[:8]}"
+    url = f"mqtt://bench:{PASSWORD}@{host}:{port}"
+    first = Ingest(app, LockerHandlers(), url=url, topic_root=root, client_id=client_id).start()
+    first.wait_connected(10)
+    time.sleep(0.3)
+    first.stop()
+    publish_all(host, port, messages)
+    ingest = Ingest(app, LockerHandlers(), url=url, topic_root=root, client_id=client_id)
+    ingest.start()
+    start = None
+    target = len(messages)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        counters = ingest.counters
+        if start is None and counters["received"]:
+            start = time.perf_counter()
+        if counters["applied"] + counters["stale"] + counters["duplicate"] + counters["errors"] >= target:
+            break
+        time.sleep(0.0005)
+    end = time.perf_counter()
+    snapshot = ingest.counters.snapshot()
+    ingest.stop()
+    forget(host, port, client_id)
+    if snapshot["applied"] < target:
+        raise RuntimeError(f"ingest applied {snapshot['applied']} of {target}: {snapshot}")
+    return (target - 1) / (end - start), snapshot
+
+
+def forget(host, port, client_id) -> None:
+    c = client(host, port, client_id, clean=True)
+    c.disconnect()
+    c.loop_stop()
+
+
+def throughput(app, host, port) -> dict:
+    root = f"bench-{uuid.uuid4().hex[:8]}"
+    locker = Locker(root)
+    publish_all(host, port, [locker.status()])
+    from portal.iot.client import Ingest
+    from portal.lockers.ingest import LockerHandlers
+
+    warm = Ingest(
+        app,
+        LockerHandlers(),
+        url=f"mqtt://bench:{PASSWORD}@{host}:{port}",
+        topic_root=root,
+        client_id=f"bench-warm-{uuid.uuid4().hex[:6]}",
+    ).start()
+    warm.wait_connected(10)
+    time.sleep(1)  # the retained status: the locker is known and online
+    warm.stop()
+    forget(host, port, warm.client_id)
+    bare, portal, snapshots = [], [], []
+    for _ in range(ROUNDS):
+        bare.append(bare_round(host, port, root, locker.mix(PER_ROUND)))
+        rate, snapshot = ingest_round(app, host, port, root, locker.mix(PER_ROUND))
+        portal.append(rate)
+        snapshots.append(snapshot)
+    return {
+        "bare_msgs_per_s": statistics.median(bare),
+        "ingest_msgs_per_s": statistics.median(portal),
+        "ratio": statistics.median(portal) / statistics.median(bare),
+        "rounds": ROUNDS,
+        "per_round": PER_ROUND,
+        "bare_all": [round(r) for r in bare],
+        "ingest_all": [round(r) for r in portal],
+        "last_counters": {
+            k: snapshots[-1][k] for k in ("applied", "pushed", "batches", "errors", "malformed")
+        },
+    }
+
+
+# ------------------------------------------------------------------ 2. latency
+
+
+def serve(database_url, host, port, root) -> tuple[subprocess.Popen, str]:
+    http_port = free_port()
+    env = dict(os.environ)
+    env.update(
+        PORTAL_DATABASE_URL=database_url,
+        PORTAL_SECRET_KEY="bench-secret",
+        PORTAL_LOG_LEVEL="WARNING",
+        PORTAL_PASSWORD_HASH=json.dumps({"time_cost": 1, "memory_cost": 1024, "parallelism": 1}),
+        PORTAL_MQTT_URL=f"mqtt://bench:{PASSWORD}@{host}:{port}",
+        PORTAL_MQTT_TOPIC_ROOT=root,
+        PORTAL_MQTT_CLIENT_ID=f"bench-serve-{uuid.uuid4().hex[:8]}",
+        PORTAL_LOGIN_RATE_LIMIT="1000 per minute",
+    )
+    env.pop("PORTAL_REDIS_URL", None)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "serve", "--port", str(http_port)],
+        cwd=ROOT_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{http_port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/login", timeout=2).read()
+            return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("flask serve did not start")
+
+
+def login_cookie(url: str, phone: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(url + "/login").read().decode()
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"phone": phone, "password": USER_PASSWORD}).encode()
+    request = urllib.request.Request(url + "/login", data=data, headers={"X-CSRFToken": token})
+    opener.open(request).read()
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+async def watch(
+    url: str, cookie: str, room: str, received: list, ready: threading.Event, stop: threading.Event
+):
+    """A minimal Socket.IO (Engine.IO 4) client over websockets: join the room, note each push."""
+    import websockets
+
+    ws_url = url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(ws_url, additional_headers={"Cookie": cookie}) as ws:
+        await ws.recv()  # open
+        await ws.send("40")
+        await ws.recv()  # connected to the namespace
+        await ws.send("421" + json.dumps(["watch", {"rooms": [room]}]))
+        while not stop.is_set():
+            try:
+                message = await asyncio.wait_for(ws.recv(), 0.5)
+            except TimeoutError:
+                continue
+            except websockets.ConnectionClosed:
+                return
+            now = time.perf_counter()
+            if message == "2":
+                await ws.send("3")
+            elif message.startswith("431"):
+                if room in json.loads(message[3:])[0]["joined"]:
+                    ready.set()
+            elif message.startswith("42"):
+                name, payload = json.loads(message[2:])
+                if name == "portal" and payload.get("locker") == DEVICE:
+                    received.append((now, payload.get("seq") or 0))
+
+
+def latency(database_url, world, host, port) -> dict:
+    root = f"bench-{uuid.uuid4().hex[:8]}"
+    process, url = serve(database_url, host, port, root)
+    received: list = []
+    ready, stop = threading.Event(), threading.Event()
+    try:
+        cookie = login_cookie(url, world["kiosk_phone"])
+        thread = threading.Thread(
+            target=lambda: asyncio.run(watch(url, cookie, f"pickup:{world['point']}", received, ready, stop)),
+            daemon=True,
+        )
+        thread.start()
+        if not ready.wait(15):
+            raise RuntimeError("the kiosk socket could not join the board's room")
+        locker = Locker(root)
+        locker.seq = 10_000_000  # newer than anything the throughput rounds applied
+        publisher = client(host, port, username=DEVICE)
+        publisher.publish(*locker.status(), qos=1).wait_for_publish(10)
+        time.sleep(1.0)
+        sent: dict[int, float] = {}
+        count = int(LATENCY_S * RATE)
+        start = time.perf_counter()
+        for n in range(count):
+            due = start + n / RATE
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            topic, payload = locker.state()
+            sent[locker.seq] = time.perf_counter()
+            publisher.publish(topic, payload, qos=1)
+        elapsed = time.perf_counter() - start
+        time.sleep(2.0)
+        publisher.disconnect()
+        publisher.loop_stop()
+    finally:
+        stop.set()
+        process.terminate()
+        process.wait(10)
+    pushes = sorted(received)
+    latencies, missed, index = [], 0, 0
+    for seq, published in sorted(sent.items()):
+        while index < len(pushes) and pushes[index][1] < seq:
+            index += 1
+        if index == len(pushes):
+            missed += 1
+            continue
+        covering = next((t for t, s in pushes[index:] if s >= seq and t >= published), None)
+        if covering is None:
+            missed += 1
+        else:
+            latencies.append((covering - published) * 1000)
+    warm = latencies[RATE:] or latencies  # leave out the first second
+    quantiles = statistics.quantiles(warm, n=100)
+    return {
+        "rate_sent": round(count / elapsed, 1),
+        "messages": count,
+        "pushes": len(pushes),
+        "p50_ms": round(statistics.median(warm), 1),
+        "p99_ms": round(quantiles[98], 1),
+        "max_ms": round(max(warm), 1),
+        "not_pushed": missed,
+    }
+
+
+# ------------------------------------------------------------------ main
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT_DIR))
+    from portal import create_app
+
+    with tempfile.TemporaryDirectory() as tmp, broker() as (host, port, kind):
+        database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
+        app = create_app(config(database_url))
+        world = make_world(app)
+        print(f"broker: {kind} at {host}:{port}; database: {database_url.split(':')[0]}", flush=True)
+        result = throughput(app, host, port)
+        print(
+            f"throughput ({result['rounds']} rounds of {result['per_round']} messages, median):", flush=True
+        )
+        print(f"  bare paho subscriber   {result['bare_msgs_per_s']:8.0f} msg/s   {result['bare_all']}")
+        print(f"  portal ingest          {result['ingest_msgs_per_s']:8.0f} msg/s   {result['ingest_all']}")
+        print(
+            f"  ratio ingest / bare    {result['ratio']:8.2f}   (goal ≥ 0.5)   last round: "
+            f"{result['last_counters']}",
+            flush=True,
+        )
+        lat = latency(database_url, world, host, port)
+        print(
+            f"latency locker event → kiosk socket at {lat['rate_sent']} msg/s "
+            f"({lat['messages']} messages, {lat['pushes']} pushes):"
+        )
+        print(
+            f"  p50 {lat['p50_ms']} ms   p99 {lat['p99_ms']} ms   max {lat['max_ms']} ms   "
+            f"(goal p99 < 250 ms; not pushed: {lat['not_pushed']})",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
