@@ -801,14 +801,31 @@ def remove_delegate(order: Order) -> Order:
 # --- reading ------------------------------------------------------------------------------
 
 
+CARD_COLUMNS = (
+    GroupBuy.id,
+    GroupBuy.title,
+    GroupBuy.category,
+    GroupBuy.unit,
+    GroupBuy.unit_price_cents,
+    GroupBuy.reference_price_cents,
+    GroupBuy.min_quantity,
+    GroupBuy.stock_cap,
+    GroupBuy.quantity_total,
+    GroupBuy.participant_count,
+    GroupBuy.status,
+    GroupBuy.deadline,
+    GroupBuy.pickup_from,
+    GroupBuy.leader_id,
+)
+
+
 def listing(community_id: int, user_id: int, view: str = "open", category: str = "", limit: int = 50):
-    """Buys for the listing page: open (by deadline), closing soon, mine, or ended."""
+    """Rows for the listing page: open (by deadline), closing soon, mine, or ended.
+
+    Plain rows of the columns a card shows (no ORM objects): the page is the busiest one.
+    """
     now = utcnow()
-    query = (
-        sa.select(GroupBuy)
-        .where(GroupBuy.community_id == community_id)
-        .options(selectinload(GroupBuy.photos))
-    )
+    query = sa.select(*CARD_COLUMNS).where(GroupBuy.community_id == community_id)
     if category in set(Category):
         query = query.where(GroupBuy.category == category)
     if view == "closing":
@@ -829,18 +846,29 @@ def listing(community_id: int, user_id: int, view: str = "open", category: str =
         query = query.where(GroupBuy.status != BuyStatus.OPEN).order_by(GroupBuy.deadline.desc())
     else:
         query = query.where(GroupBuy.status == BuyStatus.OPEN).order_by(GroupBuy.deadline)
-    return list(db.session.scalars(query.limit(limit)))
+    return db.session.execute(query.limit(limit)).all()
 
 
-def my_orders_by_buy(user_id: int, buy_ids: list[int]) -> dict[int, Order]:
+def first_photos(buy_ids: list[int]) -> dict[int, str]:
+    """buy id → path of its first photo."""
     if not buy_ids:
         return {}
-    rows = db.session.scalars(
-        sa.select(Order).where(
-            Order.user_id == user_id, Order.buy_id.in_(buy_ids), Order.status.in_(ACTIVE_ORDER)
+    rows = db.session.execute(
+        sa.select(BuyPhoto.buy_id, BuyPhoto.path)
+        .where(BuyPhoto.buy_id.in_(buy_ids))
+        .order_by(BuyPhoto.buy_id, BuyPhoto.position.desc())
+    )
+    return dict(rows.all())  # the last write per buy wins: the lowest position
+
+
+def my_quantities(user_id: int) -> dict[int, int]:
+    """buy id → quantity of my active order there."""
+    rows = db.session.execute(
+        sa.select(Order.buy_id, Order.quantity).where(
+            Order.user_id == user_id, Order.status.in_(ACTIVE_ORDER)
         )
     )
-    return {o.buy_id: o for o in rows}
+    return dict(rows.all())
 
 
 def participants(buy: GroupBuy) -> list[tuple[Order, Membership | None]]:
