@@ -82,5 +82,8 @@ def seed_demo() -> list[tuple[str, str, str]]:
     from portal.groupbuy.demo import seed as seed_groupbuy  # pickup points, buys in every state
 
     seed_groupbuy(community, {u.phone: u for u in db.session.scalars(sa.select(User))})
+    from portal.lockers.demo import seed as seed_lockers  # lockers at the locker point, its kiosk screen
+
+    seed_lockers(community, {u.phone: u for u in db.session.scalars(sa.select(User))})
     db.session.commit()
     return demo_logins()

@@ -10,10 +10,11 @@ import secrets
 import socket
 import threading
 import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 
-from portal.core.db import begin_write, db
+from portal.core.db import begin_write, db, utcnow
 from portal.iot.broker import EmbeddedBroker, locker_acl
 from portal.iot.client import Ingest
 from portal.lockers.ingest import LockerHandlers
@@ -200,6 +201,7 @@ class DemoDriver:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._typed: dict[str, float] = {}  # code -> when it was typed (people don't retype at once)
+        self.pickup_after_s = float(app.config.get("MQTT_SIMULATE_PICKUP_AFTER_S", 60))
         self.done: list[str] = []
 
     def start(self) -> "DemoDriver":
@@ -266,10 +268,15 @@ class DemoDriver:
         to_deposit = [
             o.reference for o in orders if o.id not in in_lockers and o.status == OrderStatus.CONFIRMED
         ]
+        waited = utcnow() - timedelta(seconds=self.pickup_after_s)  # residents come by a while later
         to_collect = [
             (o.pickup_code, in_lockers[o.id])
             for o in orders
-            if o.id in in_lockers and o.status == OrderStatus.READY and o.pickup_code
+            if o.id in in_lockers
+            and o.status == OrderStatus.READY
+            and o.pickup_code
+            and o.code_issued_at
+            and o.code_issued_at <= waited
         ]
         return to_deposit, to_collect
 
@@ -290,8 +297,9 @@ class DemoDriver:
 
     def _collect(self, _to_deposit, to_collect):
         now = time.monotonic()
-        waiting = [(code, device_id) for code, device_id in to_collect
-                   if now - self._typed.get(code, -60.0) > 30]
+        waiting = [
+            (code, device_id) for code, device_id in to_collect if now - self._typed.get(code, -60.0) > 30
+        ]
         if not waiting:
             return None
         code, device_id = self.rng.choice(waiting)
