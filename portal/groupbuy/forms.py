@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -57,9 +58,11 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
 class BuyForm(FlaskForm):
-    title = StringField(_l("Title"), [InputRequired(), Length(max=80)], filters=[strip])
+    title = StringField(
+        lazy_pgettext("group buy", "Title"), [InputRequired(), Length(max=80)], filters=[strip]
+    )
     description = TextAreaField(
-        _l("Description"),
+        lazy_pgettext("group buy", "Description"),
         [Optional(), Length(max=2000)],
         filters=[strip],
         description=_l("Where it comes from, how it tastes, how to keep it."),

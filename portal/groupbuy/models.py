@@ -9,6 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import UTCDateTime, db, utcnow
@@ -39,7 +40,7 @@ CATEGORY_LABELS = {
 }
 
 STATUS_LABELS = {
-    BuyStatus.OPEN: _l("Open"),
+    BuyStatus.OPEN: lazy_pgettext("group buy", "Open"),
     BuyStatus.SUCCEEDED: _l("Succeeded"),
     BuyStatus.FAILED: _l("Did not succeed"),
     BuyStatus.CANCELLED: _l("Cancelled"),
@@ -62,7 +63,7 @@ ORDER_STATUS_LABELS = {
     OrderStatus.CANCELLED: _l("Left"),
     OrderStatus.CONFIRMED: _l("Confirmed"),
     OrderStatus.VOID: _l("Cancelled"),
-    OrderStatus.READY: _l("Ready for pickup"),
+    OrderStatus.READY: lazy_pgettext("group buy", "Ready for pickup"),
     OrderStatus.COLLECTED: _l("Collected"),
     OrderStatus.UNCLAIMED: _l("Not collected"),
 }

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from babel import Locale
 from babel.dates import format_datetime
 from flask import abort, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -830,9 +830,9 @@ def orders_csv(buy_id: int):
             _("Pickup point"),
             _("Building"),
             _("Unit / entrance"),
-            _("Name"),
+            pgettext("person", "Name"),
             _("Mobile"),
-            _("Note"),
+            pgettext("group buy", "Note"),
             _("Collected at"),
         ]
     )

@@ -1,6 +1,7 @@
 """Forms for pickup points and for verifying a pickup (核销) by code."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
@@ -17,7 +18,9 @@ KIND_LABELS = {
 
 
 class PointForm(FlaskForm):
-    name = StringField(_l("Name"), [InputRequired(), Length(max=80)], filters=[strip])
+    name = StringField(
+        lazy_pgettext("pickup point", "Name"), [InputRequired(), Length(max=80)], filters=[strip]
+    )
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, v) for k, v in KIND_LABELS.items()])
     address = StringField(
         _l("Where exactly"),

@@ -151,10 +151,16 @@ def test_group_buy_from_opening_to_pickup(live_server, make, browser_page, tmp_p
     leader_page.wait_for_selector("a[href*='/groupbuy/workbench/picklist']")
     screenshot(leader_page, f"groupbuy-7-leader-orders-{lang}")
 
+    leader_page.goto(f"{url}/groupbuy/workbench/picklist?buy={buy_id}")
+    assert leader_page.locator(".gb-pick-table tbody tr").count() == 2
+    screenshot(leader_page, f"groupbuy-7b-picklist-{lang}")
+
     # a resident sees the pickup code and the QR code
     wang_order = _committed(sa.select(Order).where(Order.buy_id == buy_id, Order.user_id == wang.id))
     zhang_order = _committed(sa.select(Order).where(Order.buy_id == buy_id, Order.user_id == zhang.id))
-    wang_page.goto(f"{url}/groupbuy/orders/{wang_order.id}")
+    wang_page.goto(f"{url}/groupbuy/orders")
+    screenshot(wang_page, f"groupbuy-7c-my-orders-{lang}")
+    wang_page.locator(f"a[href='/groupbuy/orders/{wang_order.id}']").click()
     code = wang_page.locator(".gb-code").inner_text().replace(" ", "")
     assert code == wang_order.pickup_code and len(code) == 8
     assert wang_page.locator("img.gb-qr").evaluate("img => img.complete && img.naturalWidth > 0")
