@@ -350,6 +350,45 @@ def local_dt(moment) -> str:
     return moment.astimezone(services.local_tz()).strftime("%m-%d %H:%M:%S")
 
 
+STATE_LABELS = {
+    "free": _l("free"),
+    "occupied": _l("in use"),
+    "ready": _l("ready for pickup"),
+    "open": _l("door open"),
+    "fault": _l("out of order"),
+}
+EVENT_LABELS = {
+    "deposit": _l("parcel put in"),
+    "pickup_code": _l("code typed"),
+    "collected": _l("parcel taken"),
+    "door_alarm": _l("door alarm"),
+    "temp_alarm": _l("temperature alarm"),
+    "fault": _l("fault"),
+}
+OUTCOME_LABELS = {
+    "ready": _l("pickup code sent"),
+    "open": _l("opened"),
+    "deny": _l("refused"),
+    "collected": _l("order done"),
+    "alarm": _l("alarm raised"),
+    "unknown_order": _l("unknown order"),
+    "refused": _l("not applied"),
+}
+COMMAND_LABELS = {"open": _l("open"), "deny": _l("refuse")}
+REASON_LABELS = {
+    "invalid": _l("wrong code"),
+    "locked_out": _l("keypad locked"),
+    "expired": _l("code expired"),
+}
+
+
 @bp.app_context_processor
 def locker_globals() -> dict:
-    return {"alarm_labels": ALARM_LABELS}
+    return {
+        "alarm_labels": ALARM_LABELS,
+        "state_labels": STATE_LABELS,
+        "locker_event_labels": EVENT_LABELS,
+        "locker_outcome_labels": OUTCOME_LABELS,
+        "locker_command_labels": COMMAND_LABELS,
+        "locker_reason_labels": REASON_LABELS,
+    }
