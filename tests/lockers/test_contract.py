@@ -443,3 +443,16 @@ def test_silence_is_offline_on_the_board_even_before_the_sweep(world):
     assert not locker.is_online()
     locker.last_seen = utcnow() - timedelta(seconds=30)
     assert locker.is_online()
+
+
+def test_an_admins_remote_open_reaches_the_locker(world, ingest, raw, auth):
+    running = ingest()
+    device = raw()
+    device.status()
+    settle(running, 1)
+    admin = auth.login(world.admin)
+    assert admin.post(f"/admin/lockers/{world.locker.id}/open", data={"comp": "A03"}).status_code == 200
+    command = wait_for(lambda: next((c for c in device.commands if c["type"] == "open"), None))
+    assert command["comp"] == "A03" and "in_reply_to" not in command
+    fresh()
+    assert db.session.scalar(sa.select(LockerCommand)).sent_at is not None
