@@ -226,6 +226,11 @@ def _check_joinable(buy: GroupBuy, now: datetime) -> None:
         raise DomainError(_l("This group buy is closed."))
 
 
+def _check_person(user: User) -> None:
+    if user.is_device:
+        raise DomainError(_l("Screens and devices cannot order."))
+
+
 def _check_quantity(buy: GroupBuy, quantity: int) -> None:
     if quantity < 1:
         raise DomainError(_l("Order at least 1."), "quantity")
@@ -371,6 +376,7 @@ def join_buy(
     Raises SoldOut (a DomainError) when the stock cannot cover the increase.
     """
     now = utcnow()
+    _check_person(user)
     _check_joinable(buy, now)
     _check_quantity(buy, quantity)
     point_id = _choose_point(buy, pickup_point_id)
@@ -444,6 +450,7 @@ def join_waitlist(
 ) -> WaitlistEntry:
     """Wait for a full buy; promoted automatically when enough frees up (same submission: one entry)."""
     now = utcnow()
+    _check_person(user)
     _check_joinable(buy, now)
     _check_quantity(buy, quantity)
     point_id = _choose_point(buy, pickup_point_id)

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from portal.community.models import Role
 from portal.core.db import db, utcnow
 from portal.core.errors import DomainError
 from portal.core.signals import order_completed, order_ready
@@ -376,3 +377,12 @@ def test_paid_and_masking(world):
     set_paid(order, False)
     assert order.paid_at is None
     assert mask_name("王阿姨") == "王**" and mask_name("Zhang Wei") == "Z****" and mask_name("") == "*"
+
+
+def test_devices_cannot_order(world, make):
+    kiosk = make.member(world.community, make.user(is_device=True), roles=Role.KIOSK).user
+    buy = make_buy(world.leader, [world.point], stock_cap=5, min_quantity=1)
+    with pytest.raises(DomainError, match="devices cannot order"):
+        join_buy(kiosk, buy, 1)
+    with pytest.raises(DomainError, match="devices cannot order"):
+        join_waitlist(kiosk, buy, 1)
