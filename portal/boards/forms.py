@@ -13,7 +13,7 @@ TAGS_HELP = _l("Separate tags with commas or spaces: 烘焙, 修家电")
 class PostForm(FlaskForm):
     title = StringField(_l("Title"), [Optional(), Length(max=120)], filters=[strip])
     body = TextAreaField(
-        _l("Message"),
+        _l("Post text"),
         [InputRequired(_l("Write something.")), Length(max=5000)],
         filters=[strip],
         description=_l("Plain text; <b>bold</b>, <i>italics</i> and links work."),

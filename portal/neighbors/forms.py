@@ -22,7 +22,7 @@ def _visibility_field():
 
 class ProfileForm(FlaskForm):
     display_name = StringField(
-        _l("Name"),
+        _l("Name neighbours see"),
         [InputRequired(_l("Enter the name neighbours see.")), Length(max=40)],
         filters=[strip],
         description=_l("Neighbours who may not see it see only its first character: 王**"),

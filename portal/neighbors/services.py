@@ -37,7 +37,7 @@ VISIBILITY_LABELS = {
     Visibility.COMMUNITY: _l("My community"),
 }
 FIELD_LABELS = {
-    "name": _l("Name"),
+    "name": _l("Name neighbours see"),
     "avatar": _l("Photo"),
     "building": _l("Building"),
     "occupation": _l("Occupation"),

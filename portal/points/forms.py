@@ -28,7 +28,7 @@ class GiveForm(FlaskForm):
 
 class ItemForm(FlaskForm):
     title = StringField(
-        _l("Title"),
+        _l("Item name"),
         [InputRequired(), Length(max=80)],
         filters=[strip],
         description=_l("For example 家政保洁 2 小时 or 团购满 50 减 5 券"),
@@ -43,7 +43,7 @@ class ItemForm(FlaskForm):
         filters=[strip],
         description=_l("The shop or person who honours the code"),
     )
-    description = TextAreaField(_l("Description"), [Optional(), Length(max=500)], filters=[strip])
+    description = TextAreaField(_l("Details"), [Optional(), Length(max=500)], filters=[strip])
     cost = IntegerField(_l("Cost in points"), [InputRequired(), NumberRange(1, 100000)])
     stock = IntegerField(_l("How many (empty: no limit)"), [Optional(), NumberRange(0, 100000)])
     active = BooleanField(_l("Offered now"), default=True)
@@ -51,7 +51,7 @@ class ItemForm(FlaskForm):
 
 class CampaignForm(FlaskForm):
     name = StringField(
-        _l("Name"),
+        _l("Campaign name"),
         [InputRequired(), Length(max=60)],
         filters=[strip],
         description=_l("For example 邻里介绍月"),

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 TEXT = {
     "zh": {"saved": "已保存", "offered": "你已表示愿意帮忙", "done": "已完成"},
-    "en": {"saved": "Saved", "offered": "You offered to help", "done": "Done"},
+    "en": {"saved": "Saved", "offered": "You offered to help", "done": "done"},
 }
 
 
@@ -52,8 +52,13 @@ def test_profile_find_help_and_points(app, make, live_server, browser_page, lang
     a.fill("#skills", "育儿经验, 做饭")
     a.click(".tag-suggestions[data-for=interests] button[data-tag=烘焙]")
     assert a.input_value("#interests") == "烘焙"
-    for field, level in (("name", "community"), ("occupation", "building"), ("intro", "community"),
-                         ("skills", "community"), ("interests", "community")):
+    for field, level in (
+        ("name", "community"),
+        ("occupation", "building"),
+        ("intro", "community"),
+        ("skills", "community"),
+        ("interests", "community"),
+    ):
         a.select_option(f"select[name={field}_visibility]", level)
     a.check("input[name=discoverable]")
     a.click("#save-profile")
@@ -70,7 +75,9 @@ def test_profile_find_help_and_points(app, make, live_server, browser_page, lang
     with b.expect_response(lambda r: "tag=" in r.url):
         b.click("form.search button[type=submit]")
     card = b.locator(f"#directory-results .person-card[data-membership='{helper.id}']")
-    assert "王阿姨" in card.inner_text() and "退休教师" not in card.inner_text()  # occupation: her building only
+    assert (
+        "王阿姨" in card.inner_text() and "退休教师" not in card.inner_text()
+    )  # occupation: her building only
     assert "tag=" in b.url  # the search is in the address (hx-push-url)
     screenshot(b, f"neighbors-2-directory-tag-{lang}")
     card.locator(".person-name a").click()
