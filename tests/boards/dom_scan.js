@@ -1,0 +1,21 @@
+(() => {
+  const bad = [];
+  const urlAttrs = ["href", "src", "action", "formaction", "data", "xlink:href", "poster", "background"];
+  for (const el of document.querySelectorAll("*")) {
+    const tag = el.tagName.toLowerCase();
+    for (const attr of el.attributes) {
+      const name = attr.name.toLowerCase(), value = attr.value.toLowerCase();
+      if (name.startsWith("on")) bad.push(tag + "[" + name + "]");
+      if (urlAttrs.includes(name) && /^\s*(javascript|vbscript|data:text)/.test(value)) bad.push(tag + "[" + name + "=" + value + "]");
+      if ((name.startsWith("hx-") || name.startsWith("data-hx-")) && value.includes("xss")) bad.push(tag + "[" + name + "]");
+      const loads = ["src", "action", "formaction", "data", "xlink:href", "poster", "background"].includes(name)
+        || name.startsWith("hx-") || name.startsWith("data-hx-") || (name === "href" && tag !== "a");
+      if (value.includes("xss-probe") && (loads || value.startsWith("/xss-probe"))) bad.push(tag + "[" + name + "=" + value + "]");
+    }
+    if (tag === "script" && !(el.src && el.src.startsWith(location.origin + "/static/"))) bad.push("inline script");
+    if (["iframe", "object", "embed", "base", "style", "svg", "math", "video", "xss29"].includes(tag)) bad.push(tag);
+    if (tag === "meta" && el.httpEquiv) bad.push("meta http-equiv");
+    if (tag === "input" && el.autofocus) bad.push("autofocus input");
+  }
+  return bad;
+})
