@@ -454,5 +454,6 @@ def test_an_admins_remote_open_reaches_the_locker(world, ingest, raw, auth):
     assert admin.post(f"/admin/lockers/{world.locker.id}/open", data={"comp": "A03"}).status_code == 200
     command = wait_for(lambda: next((c for c in device.commands if c["type"] == "open"), None))
     assert command["comp"] == "A03" and "in_reply_to" not in command
-    fresh()
-    assert db.session.scalar(sa.select(LockerCommand)).sent_at is not None
+    wait_for(
+        lambda: fresh() or db.session.scalar(sa.select(LockerCommand)).sent_at
+    )  # stamped after publishing
