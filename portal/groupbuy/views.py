@@ -10,7 +10,7 @@ import qrcode.image.svg
 import sqlalchemy as sa
 from babel import Locale
 from babel.dates import format_datetime
-from flask import abort, request, url_for
+from flask import abort, g, request, url_for
 from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -55,7 +55,6 @@ from portal.groupbuy.services import (
     create_buy,
     delegate_pickup,
     editable,
-    first_photos,
     join_buy,
     join_waitlist,
     leave_buy,
@@ -90,26 +89,45 @@ def yuan(amount_cents: int | None) -> str:
     return f"{sign}¥{abs(amount_cents) // 100}.{abs(amount_cents) % 100:02d}"
 
 
-_WHEN_PATTERNS: dict[str, str] = {}
+class ShortTime:
+    """Formats times as 11月23日 20:00 / Nov 23 20:00 in the community's time zone.
+
+    The listing formats 50 of them per request: the locale and zone are looked up once, and
+    the date part (a babel pattern) is cached per day, so each call is a dict lookup and an
+    f-string.
+    """
+
+    _dates: dict[tuple[str, object], str] = {}
+
+    def __init__(self, locale, zone):
+        self.locale = str(locale or "zh")
+        self.zone = zone
+        self.pattern = Locale.parse(self.locale).datetime_skeletons["MMMd"].pattern
+
+    def __call__(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        local = value.astimezone(self.zone)
+        key = (self.locale, local.date())
+        day = self._dates.get(key)
+        if day is None:
+            day = self._dates[key] = format_datetime(local, self.pattern, locale=self.locale)
+            if len(self._dates) > 5000:
+                self._dates.clear()
+        return f"{day} {local.hour:02d}:{local.minute:02d}"
 
 
-def _when_pattern(locale) -> str:
-    """The locale's "month day" pattern followed by 24-hour time: M月d日 HH:mm / MMM d HH:mm."""
-    key = str(locale)
-    if key not in _WHEN_PATTERNS:
-        skeletons = Locale.parse(key).datetime_skeletons
-        _WHEN_PATTERNS[key] = f"{skeletons['MMMd'].pattern} HH:mm"
-    return _WHEN_PATTERNS[key]
+def short_time() -> ShortTime:
+    """The formatter for this request (cached on g)."""
+    if "gb_short_time" not in g:
+        g.gb_short_time = ShortTime(get_locale(), local_zone())
+    return g.gb_short_time
 
 
 @bp.app_template_filter("when")
 def when(value: datetime | None) -> str:
-    """11月23日 20:00 / Nov 23 20:00 in the community's time zone (cheap: the listing calls it 50×)."""
-    if value is None:
-        return ""
-    locale = get_locale() or "zh"
-    local = value.astimezone(local_zone())
-    return format_datetime(local, _when_pattern(locale), locale=locale)
+    """11月23日 20:00 / Nov 23 20:00 in the community's time zone."""
+    return short_time()(value)
 
 
 @bp.app_template_filter("spaced_code")
@@ -161,6 +179,62 @@ def _pushed(buy: GroupBuy) -> None:
 # --- listing and detail -------------------------------------------------------------------
 
 
+_LISTING_TEXTS: dict[str, dict] = {}
+_FILTER_LINKS: dict[tuple[str, str], dict] = {}
+
+
+def _listing_texts() -> dict:
+    """Every text of the listing page in the current language, translated once per process."""
+    locale = str(get_locale() or "zh")
+    if locale not in _LISTING_TEXTS:
+        from flask_babel import force_locale
+
+        with force_locale(locale):
+            texts = {
+                "title": _("Group buys"),
+                "open_a_buy": _("Open a buy"),
+                "which": _("Which buys"),
+                "category": _("Category"),
+                "all": _("All"),
+                "progress": _("Progress toward the minimum"),
+                "people": _("neighbours joined"),
+                "order_by": _("Order by"),
+                "pickup": _("Pickup from"),
+                "soon": _("Closing soon"),
+                "closing": _("Closing…"),
+                "you": _("You"),
+                "lead": _("You lead"),
+                "views": {
+                    "open": pgettext("group buy", "Open"),
+                    "closing": _("Closing soon"),
+                    "mine": _("Mine"),
+                    "ended": _("Ended"),
+                },
+                "categories": {key.value: str(label) for key, label in CATEGORY_LABELS.items()},
+                "status": {key.value: str(label) for key, label in STATUS_LABELS.items()},
+            }
+        _LISTING_TEXTS[locale] = texts
+    return _LISTING_TEXTS[locale]
+
+
+def _filter_links(view: str, category: str) -> dict:
+    """The tab and category links of the listing (the same for everyone; built once each)."""
+    key = (view, category)
+    if key not in _FILTER_LINKS:
+        _FILTER_LINKS[key] = {
+            "views": [(v, url_for("groupbuy.index", view=v, category=category or None)) for v in VIEWS],
+            "all": url_for("groupbuy.index", view=view),
+            "categories": [
+                (c.value, url_for("groupbuy.index", view=view, category=c.value)) for c in Category
+            ],
+            "self": url_for("groupbuy.index", view=view, category=category or None),
+            "detail_prefix": url_for("groupbuy.index") + "/",
+            "upload_prefix": url_for("uploads.serve", path="x")[:-1],
+            "new": url_for("groupbuy.new"),
+        }
+    return _FILTER_LINKS[key]
+
+
 @bp.get("/groupbuy")
 @community_required
 def index():
@@ -170,19 +244,20 @@ def index():
     category = request.args.get("category", "")
     category = category if category in set(Category) else ""
     membership = current_membership()
-    buys = listing(membership.community_id, current_user.id, view, category)
     return render(
         "groupbuy/index.html",
         "list",
-        buys=buys,
-        photos=first_photos([b.id for b in buys]),
+        buys=listing(membership.community_id, current_user.id, view, category),
         mine=my_quantities(current_user.id),
         view=view,
         category=category,
         now=utcnow(),
         soon=CLOSING_SOON,
         is_leader=membership.has(Role.LEADER),
-        status_text={k: str(v) for k, v in STATUS_LABELS.items()},
+        t=_listing_texts(),
+        links=_filter_links(view, category),
+        short_time=short_time(),
+        me=current_user.id,
     )
 
 
