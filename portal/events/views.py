@@ -297,9 +297,8 @@ def event_ics(event_id: int):
 @community_required
 def calendar():
     """My private calendar address for subscribing from a phone."""
-    feed = calendar_feed(current_membership())
-    db.session.commit()
-    return render("events/calendar.html", "feed", **_feed_urls(feed.token))
+    feed = calendar_feed(current_membership(), create=False)
+    return render("events/calendar.html", "feed", **(_feed_urls(feed.token) if feed else {}))
 
 
 def _feed_urls(token: str) -> dict:
@@ -310,10 +309,12 @@ def _feed_urls(token: str) -> dict:
 @bp.post("/events/calendar/reset")
 @community_required
 def calendar_reset():
-    """A new private address; the old one stops working."""
-    feed = reset_calendar_feed(current_membership())
+    """Make my private address, or a new one (the old one stops working)."""
+    membership = current_membership()
+    had_one = calendar_feed(membership, create=False) is not None
+    feed = reset_calendar_feed(membership)
     db.session.commit()
-    return render("events/calendar.html", "feed", **_feed_urls(feed.token), reset=True)
+    return render("events/calendar.html", "feed", **_feed_urls(feed.token), reset=had_one)
 
 
 @bp.get("/events/feed/<token>.ics")

@@ -84,7 +84,7 @@ def test_feed_holds_my_audiences_events(auth, town, app):
     other_building = make_event(
         admin, title="2栋楼道清洁", audience=Audience.BUILDING, building_id=community.buildings[1].id
     )
-    auth.login(resident.user).get("/events/calendar")
+    auth.login(resident.user).post("/events/calendar/reset")
     token = db.session.scalar(sa.select(CalendarFeed.token).where(CalendarFeed.user_id == resident.user_id))
     calendar = parse(app.test_client().get(f"/events/feed/{token}.ics"))
     assert str(calendar["X-WR-TIMEZONE"]) == "Asia/Shanghai"

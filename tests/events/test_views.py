@@ -215,15 +215,19 @@ def test_calendar_page_and_feed(auth, town, app):
     event = make_event(admin, title="邻里互助日")
     client = auth.login(resident.user)
     page = client.get("/events/calendar").get_data(as_text=True)
-    assert "webcal://" in page
+    assert "webcal://" not in page and 'id="make-feed"' in page  # nothing is made by looking
     from portal.events.models import CalendarFeed
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarFeed)) == 0
+    made = client.post("/events/calendar/reset", headers=HX).get_data(as_text=True)
+    assert "webcal://" in made and "form-ok" not in made
 
     token = db.session.scalar(sa.select(CalendarFeed.token))
     anonymous = app.test_client()
     feed = anonymous.get(f"/events/feed/{token}.ics")
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     assert "邻里互助日" in feed.get_data(as_text=True)
-    client.post("/events/calendar/reset", headers=HX)
+    assert "form-ok" in client.post("/events/calendar/reset", headers=HX).get_data(as_text=True)
     assert anonymous.get(f"/events/feed/{token}.ics").status_code == 404
     one = client.get(f"/events/{event.id}.ics")
     assert one.status_code == 200 and "attachment" in one.headers["Content-Disposition"]
