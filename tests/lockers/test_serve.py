@@ -34,8 +34,14 @@ def test_serve_runs_broker_ingest_and_demo_lockers(app, world, live_server):
     assert "MQTT: simulating lockers" in server.output()
 
 
-def test_create_app_starts_no_mqtt(app):
+def test_create_app_starts_no_mqtt(app, database_url):
     import threading
 
-    names = {thread.name for thread in threading.enumerate()}
-    assert not names & {"mqtt-ingest", "mqtt-broker", "locker-demo"}
+    from portal import create_app
+    from tests.conftest import base_config
+
+    before = set(threading.enumerate())
+    create_app(base_config(database_url))
+    started = {thread.name for thread in set(threading.enumerate()) - before}
+    assert not started & {"mqtt-ingest", "mqtt-broker", "locker-demo"}
+    assert not any(name.startswith("paho") for name in started)
