@@ -21,9 +21,9 @@ PAGE = """<!doctype html>
   <div class="gb-thumb">{% if photos.get(b.id) %}<img src="/uploads/{{ photos[b.id] }}" alt="" loading="lazy" width="96" height="96">{% else %}<span aria-hidden="true">🛒</span>{% endif %}</div>
   <div class="gb-card-body">
     <h2>{{ b.title }}</h2>
-    <p class="gb-price"><strong>¥{{ "%.2f" | format(b.unit_price_cents / 100) }}</strong><small>/{{ b.unit }}</small>
-      {% if b.reference_price_cents %}<s>¥{{ "%.2f" | format(b.reference_price_cents / 100) }}</s>{% endif %}</p>
-    <progress value="{{ [b.quantity_total, b.min_quantity] | min }}" max="{{ b.min_quantity }}" aria-label="Progress"></progress>
+    <p class="gb-price"><strong>{{ b.price }}</strong><small>/{{ b.unit }}</small>
+      {% if b.reference %}<s>{{ b.reference }}</s>{% endif %}</p>
+    <progress value="{{ b.quantity_total if b.quantity_total < b.min_quantity else b.min_quantity }}" max="{{ b.min_quantity }}" aria-label="Progress"></progress>
     <p class="gb-card-meta"><span>{{ b.quantity_total }}/{{ b.min_quantity }} {{ b.unit }} · {{ b.participant_count }} neighbours</span>
       <span class="gb-badge gb-badge-{{ b.status }}">{{ b.status }}</span></p>
     <p class="gb-card-meta muted">Order by {{ b.deadline }}</p>
@@ -51,4 +51,12 @@ def index():
                 )
             ).all()
         )
-    return render_template_string(PAGE, buys=buys, photos=photos)
+    rows = [
+        {
+            **b._mapping,
+            "price": f"¥{b.unit_price_cents / 100:.2f}",
+            "reference": f"¥{b.reference_price_cents / 100:.2f}" if b.reference_price_cents else "",
+        }
+        for b in buys
+    ]
+    return render_template_string(PAGE, buys=rows, photos=photos)
