@@ -5,7 +5,9 @@ another buy in the same community; "outsider"/"outsider_admin" belong to another
 """
 
 import io
+import os
 import tempfile
+from pathlib import Path
 
 from flask import current_app
 from PIL import Image
@@ -19,6 +21,8 @@ from portal.groupbuy.services import close_buy, join_buy, join_waitlist, mark_ar
 from portal.pickup.services import qr_token
 from tests.access import Route
 from tests.groupbuy.helpers import make_buy, make_point, pass_deadline
+
+UPLOADS = str(Path(tempfile.gettempdir()) / f"linli-access-uploads-{os.getpid()}")
 
 ANYONE = {"anonymous": "ok", "resident": "ok", "outsider": "ok", "admin": "ok"}
 NOBODY = {p: 404 for p in ANYONE}
@@ -66,7 +70,7 @@ ADMINS = {
 def _stored_picture() -> str:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), (10, 200, 10)).save(buffer, "PNG")
-    current_app.config["UPLOAD_FOLDER"] = tempfile.mkdtemp(prefix="linli-access-uploads-")
+    current_app.config["UPLOAD_FOLDER"] = UPLOADS  # one folder for the whole run, not one per case
     return save_image(FileStorage(io.BytesIO(buffer.getvalue()), filename="p.png"), "groupbuy")
 
 
