@@ -122,7 +122,10 @@ class HttpSession:
             return error.code, error.read().decode(), dict(error.headers)
 
     def fetch_csrf(self) -> str:
-        _status, text, _headers = self.request("GET", "/login")
+        """The token from a page: the login form, or where it sends someone logged in."""
+        status, text, headers = self.request("GET", "/login")
+        if status in (302, 303):
+            _status, text, _headers = self.request("GET", urllib.parse.urlsplit(headers["Location"]).path)
         self.csrf = self.CSRF.search(text).group(1)
         return self.csrf
 

@@ -1,7 +1,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from portal.core.nav import register_tab, register_tile
+from portal.core.nav import register_tile
 
 bp = Blueprint("community", __name__)
 
@@ -12,7 +12,6 @@ def _is_admin(membership) -> bool:
     return membership is not None and membership.has(Role.ADMIN)
 
 
-register_tab("community.members", _l("Manage"), "🛠️", order=80, visible=_is_admin)
 register_tile("community.invites", _l("Invite a neighbour"), "✉️", order=80)
 register_tile("community.mine", _l("My communities"), "🏘️", order=90)
 register_tile("community.members", _l("Members"), "👥", order=91, visible=_is_admin)

@@ -99,6 +99,9 @@ def may_watch(user, room: str) -> bool:
 
 
 def init_realtime(app) -> None:
+    # init_app keeps options from earlier apps in this process: a message queue set up for one
+    # app (REDIS_URL) must not carry over to the next
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode="threading",

@@ -16,7 +16,6 @@ def test_failed_logins_count_across_processes(database_url, make, app):
     user = make.member(make.community()).user
     config = {
         **base_config(database_url),
-        "REDIS_URL": "redis://127.0.0.1:6379/0",
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "RATELIMIT_KEY_PREFIX": f"linli-test-{uuid.uuid4().hex}",
         "LOGIN_RATE_LIMIT": "3 per minute",
