@@ -122,8 +122,8 @@ def action(kind_name: str, item_id: int, action: str):
 @bp.get("/moderation/log", endpoint="log")
 @role_required(Role.VOLUNTEER, Role.ADMIN)
 def log_view():
-    """Every moderation action, newest first."""
-    from portal.accounts.models import User
+    """Every moderation action, newest first (people named as their privacy allows)."""
+    from portal.neighbors.services import people_for_users
 
     me = current_membership()
     try:
@@ -133,7 +133,7 @@ def log_view():
     rows = audit_log(me.community_id, page)
     user_ids = {r.actor_id for r in rows} | {r.target_user_id for r in rows}
     names = {
-        u.id: u.display_name for u in db.session.query(User).filter(User.id.in_([i for i in user_ids if i]))
+        user_id: person.label for user_id, person in people_for_users(me, me.community_id, user_ids).items()
     }
     return render(
         "moderation/log.html",
