@@ -8,7 +8,14 @@ from portal.notifications.services import register_messages
 
 bp = Blueprint("boards", __name__)
 
-register_tab("boards.index", _l("Boards"), "💬", order=40)
+
+def _is_person(membership) -> bool:
+    from portal.neighbors.access import is_person
+
+    return is_person(membership)
+
+
+register_tab("boards.index", _l("Boards"), "💬", order=45, visible=_is_person)
 
 register_messages(
     {

@@ -34,7 +34,7 @@ from portal.boards.models import (
     SkillListing,
     Topic,
 )
-from portal.core.access import community_required, current_membership, get_in_community
+from portal.core.access import current_membership, get_in_community
 from portal.core.db import db
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
@@ -43,6 +43,7 @@ from portal.extensions import limiter
 from portal.moderation.models import ContentStatus
 from portal.moderation.richtext import plain_excerpt, rich
 from portal.moderation.services import can_view, is_moderator
+from portal.neighbors.access import people_required
 from portal.neighbors.services import ambassadors, people_for_users, person_views, recent_newcomers
 from portal.neighbors.tags import parse_tags
 from portal.points.services import balance
@@ -121,7 +122,7 @@ def _domain_error(form, error: DomainError):
 
 
 @bp.get("/boards")
-@community_required
+@people_required
 def index():
     """All the boards at a glance: latest chat, open help needs, skills, groups."""
     me = current_membership()
@@ -202,7 +203,7 @@ def _newcomers_page(block="posts", status=200, **over):
 
 
 @bp.get("/boards/chat")
-@community_required
+@people_required
 def chat():
     """邻里闲聊: pinned weekly topics on top, then posts; filter by tag or topic."""
     return _chat_page()
@@ -234,7 +235,7 @@ def _create_post(board: str, page, group: AidGroup | None = None):
 
 
 @bp.post("/boards/chat")
-@community_required
+@people_required
 @posting
 def chat_post():
     """Post on the chat board (a new member's first posts wait for approval)."""
@@ -242,14 +243,14 @@ def chat_post():
 
 
 @bp.get("/boards/newcomers")
-@community_required
+@people_required
 def newcomers():
     """新邻居报到: newcomers introduce themselves; ambassadors welcome them."""
     return _newcomers_page()
 
 
 @bp.post("/boards/newcomers")
-@community_required
+@people_required
 @posting
 def newcomers_post():
     """Introduce myself on the newcomers board."""
@@ -278,7 +279,7 @@ def _post_page(item: Post, block=None, status=200, **over):
 
 
 @bp.get("/boards/posts/<int:post_id>")
-@community_required
+@people_required
 def post(post_id: int):
     """A post with its replies (a reply's address leads to its post)."""
     item = _visible_or_404(get_in_community(Post, post_id))
@@ -288,7 +289,7 @@ def post(post_id: int):
 
 
 @bp.post("/boards/posts/<int:post_id>/replies")
-@community_required
+@people_required
 @posting
 def post_reply(post_id: int):
     """Reply under a post; the reply appears in place."""
@@ -311,7 +312,7 @@ def post_reply(post_id: int):
 
 
 @bp.post("/boards/topics")
-@community_required
+@people_required
 def topic_create():
     """A volunteer or admin starts a weekly topic, pinned on the chat board."""
     me = current_membership()
@@ -336,7 +337,7 @@ def topic_create():
 
 
 @bp.post("/boards/topics/<int:topic_id>/unpin")
-@community_required
+@people_required
 def topic_unpin(topic_id: int):
     """Take a topic off the top of the chat board."""
     me = current_membership()
@@ -369,14 +370,14 @@ def _skills_page(block="listings", status=200, **over):
 
 
 @bp.get("/boards/skills")
-@community_required
+@people_required
 def skills():
     """技能交换: offers and requests with skill tags; filter by tag or kind."""
     return _skills_page()
 
 
 @bp.post("/boards/skills")
-@community_required
+@people_required
 @posting
 def skill_create():
     """Offer a skill or ask for one."""
@@ -429,14 +430,14 @@ def _skill_page(listing: SkillListing, status=200, form=None, problem=None):
 
 
 @bp.get("/boards/skills/<int:listing_id>")
-@community_required
+@people_required
 def skill(listing_id: int):
     """A listing with its exchanges: respond, agree, confirm."""
     return _skill_page(_visible_or_404(get_in_community(SkillListing, listing_id)))
 
 
 @bp.post("/boards/skills/<int:listing_id>/respond")
-@community_required
+@people_required
 @posting
 def skill_respond(listing_id: int):
     """Respond to an offer or a request."""
@@ -454,7 +455,7 @@ def skill_respond(listing_id: int):
 
 
 @bp.post("/boards/skills/<int:listing_id>/<any(close, reopen):action>")
-@community_required
+@people_required
 def skill_close(listing_id: int, action: str):
     """The author closes (or reopens) a listing."""
     listing = _visible_or_404(get_in_community(SkillListing, listing_id))
@@ -466,7 +467,7 @@ def skill_close(listing_id: int, action: str):
 
 
 @bp.post("/boards/exchanges/<int:exchange_id>/<any(agree, decline, confirm, cancel):action>")
-@community_required
+@people_required
 def exchange_action(exchange_id: int, action: str):
     """Agree to / decline a response, confirm it happened, or call it off."""
     me = current_membership()
@@ -522,14 +523,14 @@ def _help_page(block="needs", status=200, **over):
 
 
 @bp.get("/boards/help")
-@community_required
+@people_required
 def help_needs():
     """互助日: needs by day; offer help; filter by tag, day, or my own."""
     return _help_page()
 
 
 @bp.post("/boards/help")
-@community_required
+@people_required
 @posting
 def need_create():
     """Post a need: what, when, where, optional points bounty."""
@@ -593,14 +594,14 @@ def _need_page(need: HelpNeed, status=200, form=None, problem=None):
 
 
 @bp.get("/boards/help/<int:need_id>")
-@community_required
+@people_required
 def need(need_id: int):
     """A help need: offers (the asker sees them all), accept one, confirm completion."""
     return _need_page(_visible_or_404(get_in_community(HelpNeed, need_id)))
 
 
 @bp.post("/boards/help/<int:need_id>/offer")
-@community_required
+@people_required
 @posting
 def need_offer(need_id: int):
     """Offer to help."""
@@ -618,7 +619,7 @@ def need_offer(need_id: int):
 
 
 @bp.post("/boards/help/offers/<int:offer_id>/<any(accept, withdraw):action>")
-@community_required
+@people_required
 def offer_action(offer_id: int, action: str):
     """The asker accepts an offer; the helper may withdraw theirs."""
     me = current_membership()
@@ -639,7 +640,7 @@ def offer_action(offer_id: int, action: str):
 
 
 @bp.post("/boards/help/<int:need_id>/<any(complete, cancel):action>")
-@community_required
+@people_required
 def need_action(need_id: int, action: str):
     """The asker confirms the help happened (points go to the helper) or calls the need off."""
     me = current_membership()
@@ -673,14 +674,14 @@ def _groups_page(block="groups", status=200, **over):
 
 
 @bp.get("/boards/groups")
-@community_required
+@people_required
 def groups():
     """互助小组: join a group to read and post on its board."""
     return _groups_page()
 
 
 @bp.post("/boards/groups")
-@community_required
+@people_required
 def group_create():
     """Volunteers and admins start a group."""
     me = current_membership()
@@ -716,14 +717,14 @@ def _group_page(group: AidGroup, block="posts", status=200, **over):
 
 
 @bp.get("/boards/groups/<int:group_id>")
-@community_required
+@people_required
 def group(group_id: int):
     """A group: who is in it (as each allows), and its board for members."""
     return _group_page(get_in_community(AidGroup, group_id))
 
 
 @bp.post("/boards/groups/<int:group_id>/<any(join, leave):action>")
-@community_required
+@people_required
 def group_membership(group_id: int, action: str):
     """Join or leave a group."""
     me = current_membership()
@@ -737,7 +738,7 @@ def group_membership(group_id: int, action: str):
 
 
 @bp.post("/boards/groups/<int:group_id>/posts")
-@community_required
+@people_required
 @posting
 def group_post(group_id: int):
     """Post on a group's board (members only)."""

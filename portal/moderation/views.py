@@ -4,7 +4,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from portal.community.models import Role
-from portal.core.access import community_required, current_membership, role_required
+from portal.core.access import current_membership, role_required
 from portal.core.db import db
 from portal.core.errors import DomainError
 from portal.core.htmx import render
@@ -25,6 +25,7 @@ from portal.moderation.services import (
     report,
     warnings_count,
 )
+from portal.neighbors.access import people_required
 
 TABS = ("reported", "pending", "hidden")
 
@@ -54,7 +55,7 @@ def _item(kind_name: str, item_id: int):
 
 
 @bp.post("/moderation/report/<kind_name>/<int:item_id>", endpoint="report")
-@community_required
+@people_required
 @limiter.limit(report_limit, key_func=user_rate_key)
 def report_item(kind_name: str, item_id: int):
     """Report a post with a reason; the third different resident hides it until reviewed."""

@@ -8,8 +8,15 @@ from portal.notifications.services import register_messages
 
 bp = Blueprint("neighbors", __name__)
 
-register_tab("neighbors.directory", _l("Neighbours"), "🏘️", order=30)
-register_tile("neighbors.edit", _l("My profile"), "🪪", order=35)
+
+def _is_person(membership) -> bool:
+    from portal.neighbors.access import is_person
+
+    return is_person(membership)
+
+
+register_tab("neighbors.directory", _l("Neighbours"), "🏘️", order=30, visible=_is_person)
+register_tile("neighbors.edit", _l("My profile"), "🪪", order=35, visible=_is_person)
 
 register_messages(
     {

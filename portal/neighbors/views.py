@@ -7,13 +7,14 @@ from flask_login import current_user
 
 from portal.accounts.models import User
 from portal.community.models import Membership, MembershipStatus, Role
-from portal.core.access import community_required, current_membership, get_in_community, role_required
+from portal.core.access import current_membership, get_in_community, role_required
 from portal.core.db import db
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
 from portal.core.htmx import redirect_to, render
 from portal.extensions import limiter
 from portal.neighbors import bp
+from portal.neighbors.access import people_required
 from portal.neighbors.forms import AnswerForm, ContactForm, ProfileForm, SearchForm
 from portal.neighbors.models import PROFILE_FIELDS, ContactRequest, Visibility
 from portal.neighbors.services import (
@@ -62,7 +63,7 @@ def contact_limit() -> str:
 
 
 @bp.get("/neighbors", endpoint="directory")
-@community_required
+@people_required
 def directory_page():
     """Find neighbours by tag among those who chose to be listed; suggestions besides."""
     me = current_membership()
@@ -87,7 +88,7 @@ def directory_page():
 
 
 @bp.get("/neighbors/<int:membership_id>")
-@community_required
+@people_required
 def profile(membership_id: int):
     """A neighbour's profile: only the fields they let me see."""
     me = current_membership()
@@ -154,7 +155,7 @@ def _edit_page(me, form, status=200, saved=False):
 
 
 @bp.route("/neighbors/me", methods=["GET", "POST"])
-@community_required
+@people_required
 def edit():
     """My profile: every field with who may see it (only me, my building, my community)."""
     from portal.core.uploads import delete_upload, save_image
@@ -201,7 +202,7 @@ def edit():
 
 
 @bp.get("/neighbors/<int:membership_id>/avatar")
-@community_required
+@people_required
 def avatar(membership_id: int):
     """A neighbour's photo, only for those their avatar visibility allows."""
     from portal.core.uploads import upload_root
@@ -220,7 +221,7 @@ def avatar(membership_id: int):
 
 
 @bp.post("/neighbors/<int:membership_id>/contact")
-@community_required
+@people_required
 @limiter.limit(contact_limit, key_func=user_rate_key)
 def contact(membership_id: int):
     """Ask a neighbour to get in touch (inside the portal; phones only if shared)."""
@@ -259,14 +260,14 @@ def _contacts_page(status=200, problem=None):
 
 
 @bp.get("/neighbors/contacts")
-@community_required
+@people_required
 def contacts():
     """Contact requests to me and from me; phones appear only when shared."""
     return _contacts_page()
 
 
 @bp.post("/neighbors/contacts/<int:request_id>/<any(accept, decline):answer>")
-@community_required
+@people_required
 def answer(request_id: int, answer: str):
     """Accept (optionally sharing my phone) or decline a contact request."""
     contact_request = get_in_community(ContactRequest, request_id)

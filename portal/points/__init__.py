@@ -15,7 +15,13 @@ def _is_admin(membership) -> bool:
     return membership is not None and membership.has(Role.ADMIN)
 
 
-register_tile("points.index", _l("My points"), "🪙", order=40)
+def _is_person(membership) -> bool:
+    from portal.neighbors.access import is_person
+
+    return is_person(membership)
+
+
+register_tile("points.index", _l("My points"), "🪙", order=40, visible=_is_person)
 register_tile("points.admin_catalogue", _l("Points catalogue"), "🎁", order=94, visible=_is_admin)
 
 register_messages(

@@ -8,12 +8,13 @@ from flask_login import current_user
 
 from portal.accounts.models import User
 from portal.community.models import Membership, MembershipStatus, Role
-from portal.core.access import community_required, current_membership, get_in_community, role_required
+from portal.core.access import current_membership, get_in_community, role_required
 from portal.core.db import db
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
 from portal.core.htmx import redirect_to, render
 from portal.extensions import limiter
+from portal.neighbors.access import people_required
 from portal.notifications.services import notify
 from portal.points import bp
 from portal.points.forms import BadgeForm, CampaignForm, CodeForm, GiveForm, ItemForm
@@ -67,7 +68,7 @@ BADGE_CONTEXT = {"badge_names": BADGES, "badge_icons": BADGE_ICONS}
 
 
 @bp.get("/points")
-@community_required
+@people_required
 def index():
     """My balance, badges and the history of every change."""
     membership = current_membership()
@@ -96,7 +97,7 @@ def _member(membership_id: int) -> Membership:
 
 
 @bp.post("/points/give/<int:membership_id>")
-@community_required
+@people_required
 @limiter.limit(points_rate_limit, key_func=user_rate_key)
 def give(membership_id: int):
     """Thank a neighbour with some of my points."""
@@ -138,7 +139,7 @@ def give(membership_id: int):
 
 
 @bp.get("/points/catalogue", endpoint="catalogue")
-@community_required
+@people_required
 def catalogue_page():
     """Local services and coupons to spend points on."""
     me = current_membership()
@@ -151,7 +152,7 @@ def catalogue_page():
 
 
 @bp.post("/points/catalogue/<int:item_id>/redeem")
-@community_required
+@people_required
 @limiter.limit(points_rate_limit, key_func=user_rate_key)
 def redeem_item(item_id: int):
     """Spend points on an item: a code for the provider (refused beyond my balance)."""
@@ -183,7 +184,7 @@ def redeem_item(item_id: int):
 
 
 @bp.get("/points/redemptions")
-@community_required
+@people_required
 def redemptions():
     """My codes: show one to the provider; used ones are marked."""
     me = current_membership()

@@ -43,7 +43,7 @@ def populate(world):
 
 
 ROUTES = [
-    Route("boards.index", "GET", lambda w: "/boards", MEMBERS),
+    Route("boards.index", "GET", lambda w: "/boards", {**MEMBERS, "kiosk": 403, "leader": "ok"}),
     Route("boards.chat", "GET", lambda w: "/boards/chat", MEMBERS),
     Route("boards.chat_post", "POST", lambda w: "/boards/chat", MEMBERS_422, data=lambda w: {}),
     Route("boards.newcomers", "GET", lambda w: "/boards/newcomers", MEMBERS),

@@ -41,7 +41,7 @@ def _v(w):
 
 
 ROUTES = [
-    Route("neighbors.directory", "GET", lambda w: "/neighbors", MEMBERS),
+    Route("neighbors.directory", "GET", lambda w: "/neighbors", {**MEMBERS, "kiosk": 403, "volunteer": "ok"}),
     Route("neighbors.directory", "GET", lambda w: "/neighbors?tag=烘焙&building=y&page=2", MEMBERS),
     Route("neighbors.profile", "GET", lambda w: f"/neighbors/{_v(w)}", A_OBJECT),
     Route(

@@ -33,7 +33,7 @@ def _item(w):
 
 
 ROUTES = [
-    Route("points.index", "GET", lambda w: "/points", MEMBERS),
+    Route("points.index", "GET", lambda w: "/points", {**MEMBERS, "kiosk": 403}),
     Route("points.index", "GET", lambda w: "/points?page=2", MEMBERS),
     Route(
         "points.give",
