@@ -3,7 +3,7 @@
 
 import logging
 
-from portal.core.signals import order_completed
+from portal.core.signals import member_joined, order_completed
 
 log = logging.getLogger(__name__)
 
@@ -26,5 +26,15 @@ def on_order_completed(order, user_id=None, community_id=None, **_extra) -> None
         note_purchase(user_id, community_id, order_text(order))
 
 
+def on_member_joined(membership, **_extra) -> None:
+    """A newcomer: the ambassadors hear of it, and the newcomer is pointed at the newcomers board."""
+    from portal.community.models import Role
+    from portal.neighbors.services import welcome_newcomer_notifications
+
+    if not membership.roles & Role.KIOSK:
+        welcome_newcomer_notifications(membership)
+
+
 def connect() -> None:
     order_completed.connect(on_order_completed, weak=False)
+    member_joined.connect(on_member_joined, weak=False)

@@ -296,3 +296,19 @@ def test_ambassadors_welcome_newcomers(app, auth, make, hood, htmx):
     board = auth.login(people["张先生"].user).get("/boards/newcomers").get_data(as_text=True)
     assert "Welcomed by an ambassador" in board
     assert "Ambassador" in auth.login(newcomer.user).get(f"/boards/posts/{hello.id}").get_data(as_text=True)
+
+
+def test_a_newcomer_is_announced_to_the_ambassadors(app, make, hood):
+    from portal.community.services import create_invite, join_by_invite
+    from portal.notifications.models import Notification
+
+    a, people = hood
+    volunteer = make.member(a, roles=Role.RESIDENT | Role.VOLUNTEER)
+    newcomer = make.user(name="新邻居")
+    with app.test_request_context("/"):
+        invite = create_invite(people["王阿姨"])
+        join_by_invite(newcomer, invite, a.buildings[0].units[0])
+        db.session.commit()
+    kinds = {(n.user_id, n.kind) for n in db.session.scalars(db.select(Notification))}
+    assert (volunteer.user_id, "newcomer_joined") in kinds
+    assert (newcomer.id, "newcomer_hello") in kinds
