@@ -34,13 +34,6 @@ ROUTES = [
         {"anonymous": "login", "resident": "ok", "outsider": 404, "admin": "ok", "volunteer": 422},
         data=lambda w: {"reason": "spam"},
     ),
-    Route(
-        "moderation.report",
-        "POST",
-        lambda w: f"/moderation/report/nothing/{w['post'].id}",
-        {"anonymous": "login", "resident": 404, "outsider": 404, "admin": 404},
-        data=lambda w: {"reason": "spam"},
-    ),
     Route("moderation.queue", "GET", lambda w: "/moderation", MODERATORS),
     Route(
         "moderation.action",

@@ -140,3 +140,16 @@ def test_a_new_members_first_posts_wait_for_approval(app, auth, make, club, htmx
     assert second.status == ContentStatus.VISIBLE
     actions = db.session.scalars(db.select(AuditEntry.action)).all()
     assert actions == ["approve"]
+
+
+def test_reporting_an_unknown_kind_or_another_communitys_post_is_404(auth, make, club):
+    _a, people, post = club
+    client = auth.login(people["r1"].user)
+    assert client.post(f"/moderation/report/nothing/{post.id}", data={"reason": "spam"}).status_code == 404
+    outsider = make.member(make.community())
+    assert (
+        auth.login(outsider.user)
+        .post(f"/moderation/report/post/{post.id}", data={"reason": "spam"})
+        .status_code
+        == 404
+    )
