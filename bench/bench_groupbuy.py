@@ -9,7 +9,8 @@ in alternating rounds so drift hits both alike:
   - bare:    GET /              (the 50 rows, bare Flask)
   - listing: GET /groupbuy      (the portal's listing page of those 50 buys, logged in)
   - detail:  GET /groupbuy/<id> (one buy with photos, participants and the join form)
-Reported: req/s (median of the rounds), p50 and p99 latency for each, and listing/bare
+Reported: req/s (median of the rounds), p50 and p99 latency and the servers' CPU time per
+request (from /proc, steady even when other work shares the machine) for each, and listing/bare
 (median of the rounds' ratios; goal ≥ 0.7). BENCH_GROUPBUY_SECONDS (per round, default 3),
 BENCH_GROUPBUY_ROUNDS (5), BENCH_GROUPBUY_CLIENTS (8 threads), BENCH_GROUPBUY_WORKERS (2 gunicorn
 workers × 4 threads).
@@ -217,6 +218,25 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError(f"{self.name} did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the gunicorn master and its workers (Linux /proc)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in [self.process.pid, *self._children()]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
+    def _children(self) -> list[int]:
+        try:
+            text = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(pid) for pid in text.split()]
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -253,6 +273,14 @@ def login_cookie(server: Server, phone: str) -> str:
     jar = dict(c.split("=", 1) for c in cookie.split("; ") if c)
     jar.update(cookies)
     return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def measure_on(server: "Server", path: str, cookie: str | None, seconds: float, expect: bytes) -> dict:
+    """measure(), plus the server's CPU milliseconds per request (robust to a busy machine)."""
+    before = server.cpu_seconds()
+    result = measure(server.port, path, cookie, seconds, expect)
+    result["cpu_ms"] = (server.cpu_seconds() - before) * 1000 / max(result["n"], 1)
+    return result
 
 
 def measure(port: int, path: str, cookie: str | None, seconds: float, expect: bytes) -> dict:
@@ -317,17 +345,17 @@ def main() -> int:
         bare.wait("/")
         cookie = login_cookie(portal, world["resident"])
         cases = [
-            ("bare", bare.port, "/", None, b'class="gb-card"'),
-            ("listing", portal.port, "/groupbuy", cookie, b'class="gb-card"'),
-            ("detail", portal.port, f"/groupbuy/{world['detail_id']}", cookie, b'id="gb-panel"'),
+            ("bare", bare, "/", None, b'class="gb-card"'),
+            ("listing", portal, "/groupbuy", cookie, b'class="gb-card"'),
+            ("detail", portal, f"/groupbuy/{world['detail_id']}", cookie, b'id="gb-panel"'),
         ]
-        for _name, port, path, cookie_, expect in cases:  # warm up every worker and cache
-            measure(port, path, cookie_, 1.0, expect)
+        for _name, server, path, cookie_, expect in cases:  # warm up every worker and cache
+            measure(server.port, path, cookie_, 1.0, expect)
         rounds = {name: [] for name, *_ in cases}
         for index in range(ROUNDS):
             ordered = cases if index % 2 == 0 else [cases[1], cases[0], cases[2]]
-            for name, port, path, cookie_, expect in ordered:
-                rounds[name].append(measure(port, path, cookie_, SECONDS, expect))
+            for name, server, path, cookie_, expect in ordered:
+                rounds[name].append(measure_on(server, path, cookie_, SECONDS, expect))
     finally:
         portal.stop()
         bare.stop()
@@ -335,14 +363,15 @@ def main() -> int:
         f"gunicorn gthread, {WORKERS} workers × {THREADS} threads each; {CLIENTS} keep-alive clients; "
         f"{ROUNDS} rounds × {SECONDS:g} s, alternating; SQLite (WAL)"
     )
-    print(f"{'page':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}")
-    summary = {}
+    print(f"{'page':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'CPU ms/req':>12}{'requests':>10}")
+    cpu = {}
     for name, results in rounds.items():
         rps = statistics.median(r["rps"] for r in results)
         p50 = statistics.median(r["p50"] for r in results)
         p99 = statistics.median(r["p99"] for r in results)
-        summary[name] = rps
-        print(f"{name:<10}{rps:>10.1f}{p50:>10.1f}{p99:>10.1f}{sum(r['n'] for r in results):>10}")
+        cpu[name] = statistics.median(r["cpu_ms"] for r in results)
+        total = sum(r["n"] for r in results)
+        print(f"{name:<10}{rps:>10.1f}{p50:>10.1f}{p99:>10.1f}{cpu[name]:>12.2f}{total:>10}")
     # each round's listing against the bare page measured right next to it, then the median
     ratios = [
         listing["rps"] / bare["rps"] for listing, bare in zip(rounds["listing"], rounds["bare"], strict=True)
@@ -352,8 +381,13 @@ def main() -> int:
         d["rps"] / b["rps"] for d, b in zip(rounds["detail"], rounds["bare"], strict=True)
     )
     print(
-        f"listing / bare = {ratio:.2f} (goal ≥ {GOAL}; per round: {', '.join(f'{r:.2f}' for r in ratios)}); "
-        f"detail / bare = {detail:.2f}"
+        f"listing / bare = {ratio:.2f} req/s (goal ≥ {GOAL}; per round: "
+        f"{', '.join(f'{r:.2f}' for r in ratios)}); detail / bare = {detail:.2f}"
+    )
+    print(
+        f"server CPU per request, bare / listing = {cpu['bare'] / cpu['listing']:.2f} "
+        f"(the ratio an otherwise idle machine would show); "
+        f"bare / detail = {cpu['bare'] / cpu['detail']:.2f}"
     )
     return 0 if ratio >= GOAL else 1
 

@@ -826,13 +826,14 @@ CARD_COLUMNS = (
 )
 
 
-def listing(community_id: int, user_id: int, view: str = "open", category: str = "", limit: int = 50):
-    """Rows for the listing page: open (by deadline), closing soon, mine, or ended.
+_LISTING_QUERIES: dict = {}
 
-    Plain rows of the columns a card shows and the first photo's path, in one query (no ORM
-    objects): the page is the busiest one.
-    """
-    now = utcnow()
+
+def _listing_query(view: str, with_category: bool):
+    """The listing's statement for a view, built once; values come as bind parameters."""
+    key = (view, with_category)
+    if key in _LISTING_QUERIES:
+        return _LISTING_QUERIES[key]
     photo = (
         sa.select(BuyPhoto.path)
         .where(BuyPhoto.buy_id == GroupBuy.id)
@@ -842,28 +843,67 @@ def listing(community_id: int, user_id: int, view: str = "open", category: str =
         .scalar_subquery()
         .label("photo")
     )
-    query = sa.select(*CARD_COLUMNS, photo).where(GroupBuy.community_id == community_id)
-    if category in set(Category):
-        query = query.where(GroupBuy.category == category)
+    mine = (
+        sa.select(Order.quantity)
+        .where(
+            Order.buy_id == GroupBuy.id,
+            Order.user_id == sa.bindparam("user_id"),
+            Order.status.in_([s.value for s in ACTIVE_ORDER]),
+        )
+        .correlate(GroupBuy)
+        .scalar_subquery()
+        .label("mine")
+    )
+    now = sa.bindparam("now", type_=GroupBuy.deadline.type)
+    query = sa.select(*CARD_COLUMNS, photo, mine).where(GroupBuy.community_id == sa.bindparam("community_id"))
+    if with_category:
+        query = query.where(GroupBuy.category == sa.bindparam("category"))
     if view == "closing":
         query = query.where(
             GroupBuy.status == BuyStatus.OPEN,
             GroupBuy.deadline > now,
-            GroupBuy.deadline <= now + CLOSING_SOON,
+            GroupBuy.deadline <= sa.bindparam("soon", type_=GroupBuy.deadline.type),
         ).order_by(GroupBuy.deadline)
     elif view == "mine":
-        mine = sa.select(Order.buy_id).where(Order.user_id == user_id, Order.status.in_(ACTIVE_ORDER))
+        ordered = sa.select(Order.buy_id).where(
+            Order.user_id == sa.bindparam("user_id"), Order.status.in_([s.value for s in ACTIVE_ORDER])
+        )
         waiting = sa.select(WaitlistEntry.buy_id).where(
-            WaitlistEntry.user_id == user_id, WaitlistEntry.status == WaitStatus.WAITING
+            WaitlistEntry.user_id == sa.bindparam("user_id"), WaitlistEntry.status == WaitStatus.WAITING
         )
         query = query.where(
-            sa.or_(GroupBuy.id.in_(mine), GroupBuy.id.in_(waiting), GroupBuy.leader_id == user_id)
+            sa.or_(
+                GroupBuy.id.in_(ordered),
+                GroupBuy.id.in_(waiting),
+                GroupBuy.leader_id == sa.bindparam("user_id"),
+            )
         ).order_by(GroupBuy.deadline.desc())
     elif view == "ended":
         query = query.where(GroupBuy.status != BuyStatus.OPEN).order_by(GroupBuy.deadline.desc())
     else:
         query = query.where(GroupBuy.status == BuyStatus.OPEN).order_by(GroupBuy.deadline)
-    return db.session.execute(query.limit(limit)).all()
+    _LISTING_QUERIES[key] = query.limit(sa.bindparam("limit"))
+    return _LISTING_QUERIES[key]
+
+
+def listing(community_id: int, user_id: int, view: str = "open", category: str = "", limit: int = 50):
+    """Rows for the listing page: open (by deadline), closing soon, mine, or ended.
+
+    One query, plain rows (no ORM objects): the columns a card shows, the first photo's path
+    and my quantity (`mine`, None if I have not joined) — the page is the busiest one.
+    """
+    now = utcnow()
+    with_category = category in set(Category)
+    params = {
+        "community_id": community_id,
+        "user_id": user_id,
+        "now": now,
+        "soon": now + CLOSING_SOON,
+        "limit": limit,
+    }
+    if with_category:
+        params["category"] = category
+    return db.session.execute(_listing_query(view, with_category), params).all()
 
 
 def my_quantities(user_id: int) -> dict[int, int]:

@@ -4,6 +4,7 @@ my orders with pickup code and QR, delegation and slots, and the leader's workbe
 import csv
 import io
 from datetime import datetime
+from types import SimpleNamespace
 
 import qrcode
 import qrcode.image.svg
@@ -63,7 +64,6 @@ from portal.groupbuy.services import (
     mark_arrived,
     mask_name,
     my_order,
-    my_quantities,
     participants,
     remove_delegate,
     remove_photo,
@@ -179,11 +179,11 @@ def _pushed(buy: GroupBuy) -> None:
 # --- listing and detail -------------------------------------------------------------------
 
 
-_LISTING_TEXTS: dict[str, dict] = {}
-_FILTER_LINKS: dict[tuple[str, str], dict] = {}
+_LISTING_TEXTS: dict[str, SimpleNamespace] = {}
+_FILTER_LINKS: dict[tuple[str, str], SimpleNamespace] = {}
 
 
-def _listing_texts() -> dict:
+def _listing_texts() -> SimpleNamespace:
     """Every text of the listing page in the current language, translated once per process."""
     locale = str(get_locale() or "zh")
     if locale not in _LISTING_TEXTS:
@@ -213,25 +213,27 @@ def _listing_texts() -> dict:
                 "categories": {key.value: str(label) for key, label in CATEGORY_LABELS.items()},
                 "status": {key.value: str(label) for key, label in STATUS_LABELS.items()},
             }
-        _LISTING_TEXTS[locale] = texts
+        _LISTING_TEXTS[locale] = SimpleNamespace(**texts)  # attribute lookups are the fast path in Jinja
     return _LISTING_TEXTS[locale]
 
 
-def _filter_links(view: str, category: str) -> dict:
+def _filter_links(view: str, category: str) -> SimpleNamespace:
     """The tab and category links of the listing (the same for everyone; built once each)."""
     key = (view, category)
     if key not in _FILTER_LINKS:
-        _FILTER_LINKS[key] = {
-            "views": [(v, url_for("groupbuy.index", view=v, category=category or None)) for v in VIEWS],
-            "all": url_for("groupbuy.index", view=view),
-            "categories": [
-                (c.value, url_for("groupbuy.index", view=view, category=c.value)) for c in Category
-            ],
-            "self": url_for("groupbuy.index", view=view, category=category or None),
-            "detail_prefix": url_for("groupbuy.index") + "/",
-            "upload_prefix": url_for("uploads.serve", path="x")[:-1],
-            "new": url_for("groupbuy.new"),
-        }
+        _FILTER_LINKS[key] = SimpleNamespace(
+            **{
+                "views": [(v, url_for("groupbuy.index", view=v, category=category or None)) for v in VIEWS],
+                "all": url_for("groupbuy.index", view=view),
+                "categories": [
+                    (c.value, url_for("groupbuy.index", view=view, category=c.value)) for c in Category
+                ],
+                "self": url_for("groupbuy.index", view=view, category=category or None),
+                "detail_prefix": url_for("groupbuy.index") + "/",
+                "upload_prefix": url_for("uploads.serve", path="x")[:-1],
+                "new": url_for("groupbuy.new"),
+            }
+        )
     return _FILTER_LINKS[key]
 
 
@@ -248,7 +250,6 @@ def index():
         "groupbuy/index.html",
         "list",
         buys=listing(membership.community_id, current_user.id, view, category),
-        mine=my_quantities(current_user.id),
         view=view,
         category=category,
         now=utcnow(),
