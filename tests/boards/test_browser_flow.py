@@ -73,7 +73,7 @@ def test_profile_find_help_and_points(app, make, live_server, browser_page, lang
     b.goto(base + "/neighbors")
     b.fill("#directory-tag", "烘焙")
     with b.expect_response(lambda r: "tag=" in r.url):
-        b.click("form.search button[type=submit]")
+        b.click(".directory-search button[type=submit]")
     card = b.locator(f"#directory-results .person-card[data-membership='{helper.id}']")
     assert (
         "王阿姨" in card.inner_text() and "退休教师" not in card.inner_text()
