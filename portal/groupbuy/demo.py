@@ -2,7 +2,8 @@
 full with a waitlist, succeeded, arrived with pickup codes, failed, cancelled), with photos."""
 
 import io
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from PIL import Image, ImageDraw
@@ -33,6 +34,8 @@ LEADER, WANG, ZHANG, LIU, CHEN, ZHOU = (
     "13800000003",
     "13800000001",
 )
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 POINTS = [
     ("3栋一楼自提点", PickupKind.STATION, "3栋一楼大厅，信箱旁", "每天 08:00–20:00\n周末 09:00–18:00", 6),
@@ -97,8 +100,10 @@ def _points(community) -> dict[str, PickupPoint]:
 
 def _buy(leader: Membership, points, title, category, unit, price, ref, minimum, hours, **extra) -> GroupBuy:
     now = utcnow()
-    deadline = now + timedelta(hours=max(hours, 1))
-    pickup_from = (deadline + timedelta(hours=20)).replace(minute=0, second=0, microsecond=0)
+    deadline = (now + timedelta(hours=max(hours, 1))).replace(minute=0, second=0, microsecond=0)
+    # pickup the next afternoon, 15:00 local time (the farm case: picked at dawn, at the point by noon)
+    local = deadline.astimezone(SHANGHAI) + timedelta(days=1)
+    pickup_from = local.replace(hour=15, minute=0).astimezone(UTC)
     picture = extra.pop("picture", None)
     buy = create_buy(
         leader,
@@ -111,7 +116,7 @@ def _buy(leader: Membership, points, title, category, unit, price, ref, minimum,
             min_quantity=minimum,
             deadline=deadline,
             pickup_from=pickup_from,
-            pickup_until=pickup_from + timedelta(hours=extra.pop("window", 8)),
+            pickup_until=pickup_from + timedelta(hours=extra.pop("window", 6)),
             pickup_point_ids=[p.id for p in points],
             commission_bp=extra.pop("commission", 800),
             photos=[_picture(picture)] if picture else [],
@@ -124,7 +129,7 @@ def _buy(leader: Membership, points, title, category, unit, price, ref, minimum,
 
 def _close(buy: GroupBuy, hours_ago: float) -> None:
     """As if the deadline had passed `hours_ago` hours ago and the sweeper closed the buy."""
-    past = utcnow() - timedelta(hours=hours_ago)
+    past = (utcnow() - timedelta(hours=hours_ago)).replace(minute=0, second=0, microsecond=0)
     buy.deadline = past
     buy.pickup_from = past + timedelta(hours=2)
     buy.pickup_until = buy.pickup_from + timedelta(hours=30)
