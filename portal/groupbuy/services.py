@@ -931,6 +931,30 @@ def participants(buy: GroupBuy) -> list[tuple[Order, Membership | None]]:
     return [(order, membership) for order, membership in rows]
 
 
+def participant_rows(buy: GroupBuy) -> list:
+    """Who joined, for the buy's page, in one query: name, building (if they show it), quantity, note."""
+    from portal.community.models import Building
+
+    return db.session.execute(
+        sa.select(
+            Order.user_id,
+            Order.quantity,
+            Order.note,
+            Order.show_building,
+            User.display_name,
+            Building.name.label("building"),
+        )
+        .join(User, User.id == Order.user_id)
+        .outerjoin(
+            Membership,
+            sa.and_(Membership.user_id == Order.user_id, Membership.community_id == Order.community_id),
+        )
+        .outerjoin(Building, Building.id == Membership.building_id)
+        .where(Order.buy_id == buy.id, Order.status.in_(ACTIVE_ORDER))
+        .order_by(Order.created_at, Order.id)
+    ).all()
+
+
 def waitlist_entry(buy: GroupBuy, user_id: int) -> WaitlistEntry | None:
     return db.session.scalar(
         sa.select(WaitlistEntry).where(

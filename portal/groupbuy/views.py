@@ -15,7 +15,7 @@ from flask import abort, g, request, url_for
 from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from portal.community.models import Membership, Role
@@ -64,6 +64,7 @@ from portal.groupbuy.services import (
     mark_arrived,
     mask_name,
     my_order,
+    participant_rows,
     participants,
     remove_delegate,
     remove_photo,
@@ -279,7 +280,7 @@ def _detail_context(buy: GroupBuy, join_form=None, waitlist_offer=False, problem
         "buy": buy,
         "order": active,
         "waiting": waitlist_entry(buy, current_user.id),
-        "people": participants(buy),
+        "people": participant_rows(buy),
         "form": join_form,
         "is_owner": _is_owner(buy),
         "is_admin": _is_admin(),
@@ -292,11 +293,26 @@ def _detail_context(buy: GroupBuy, join_form=None, waitlist_offer=False, problem
     }
 
 
+def _page_buy(buy_id: int) -> GroupBuy:
+    """The buy with what its page shows loaded at once; another community's is a 404."""
+    buy = db.session.scalar(
+        sa.select(GroupBuy)
+        .where(GroupBuy.id == buy_id)
+        .options(
+            selectinload(GroupBuy.photos), selectinload(GroupBuy.pickup_points), joinedload(GroupBuy.leader)
+        )
+    )
+    membership = current_membership()
+    if buy is None or buy.community_id != membership.community_id:
+        abort(404)
+    return buy
+
+
 @bp.get("/groupbuy/<int:buy_id>")
 @community_required
 def detail(buy_id: int):
     """One buy: photos, price, live progress toward 成团, joining, who joined, pickup."""
-    buy = get_in_community(GroupBuy, buy_id)
+    buy = _page_buy(buy_id)
     return render("groupbuy/detail.html", "panel", **_detail_context(buy))
 
 
