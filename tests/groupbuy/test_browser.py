@@ -111,6 +111,8 @@ def test_group_buy_from_opening_to_pickup(live_server, make, browser_page, tmp_p
     _login(wang_page, url, wang.phone)
     wang_page.goto(f"{url}/groupbuy")
     wang_page.locator(f"a.gb-card[href='/groupbuy/{buy_id}']").click()
+    wang_page.wait_for_url(f"{url}/groupbuy/{buy_id}")
+    wang_page.wait_for_load_state("load")  # the stepper's script has run
     wang_page.locator("[data-step='1']").click()
     assert wang_page.locator("#quantity").input_value() == "2"
     wang_page.locator("#note").fill("新搬来的, 喜欢种花")
