@@ -20,6 +20,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -359,6 +360,7 @@ def main() -> int:
     finally:
         portal.stop()
         bare.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     print(
         f"gunicorn gthread, {WORKERS} workers × {THREADS} threads each; {CLIENTS} keep-alive clients; "
         f"{ROUNDS} rounds × {SECONDS:g} s, alternating; SQLite (WAL)"
