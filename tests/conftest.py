@@ -5,6 +5,7 @@ import os
 import shutil
 from pathlib import Path
 import socket
+import tempfile
 from urllib.parse import urlsplit
 
 import pytest
@@ -37,8 +38,12 @@ def require_service(name: str, host: str, port: int) -> None:
     pytest.skip(message)
 
 
+UPLOADS = Path(tempfile.mkdtemp(prefix="linli-test-uploads-"))
+
+
 def base_config(database_url: str) -> dict:
     return {
+        "UPLOAD_FOLDER": str(UPLOADS),  # never the real instance/uploads
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": database_url,

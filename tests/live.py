@@ -37,6 +37,7 @@ def server_env(database_url: str, **extra) -> dict:
         PORTAL_PASSWORD_HASH=json.dumps({"time_cost": 1, "memory_cost": 1024, "parallelism": 1}),
         PORTAL_LOGIN_RATE_LIMIT="10000 per minute",
         PORTAL_LOG_LEVEL="WARNING",
+        PORTAL_UPLOAD_FOLDER=os.path.join(tempfile.gettempdir(), "linli-live-uploads"),
     )
     env.update({f"PORTAL_{k}": v if isinstance(v, str) else json.dumps(v) for k, v in extra.items()})
     return env

@@ -69,3 +69,16 @@ def test_session_cookie_is_http_only(client, make):
     response = client.post("/login", data={"phone": user.phone, "password": TEST_PASSWORD})
     cookie = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")][0]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_form_fields_carry_only_real_attributes(client, make):
+    from portal.community.services import create_invite
+    from portal.core.db import db
+
+    community = make.community()
+    invite = create_invite(make.member(community))
+    db.session.commit()
+    for path in ("/login", f"/apply/{community.id}", f"/join/{invite.token}"):
+        page = client.get(path).get_data(as_text=True)
+        assert '="None"' not in page, path
+        assert 'name="password" required type="password"' in page, path

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, request, session
+from flask import Blueprint, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ bp = Blueprint("i18n", __name__)
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # MQTT ingest, CLI commands: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:
