@@ -1,7 +1,7 @@
 """events: group audience references aid_groups
 
 Revision ID: 193398ebd092
-Revises: 3e48354c15d4
+Revises: 3e48354c15d4, 84bc82f2967c
 Create Date: 2026-11-22 00:29:46.814568
 
 """
@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '193398ebd092'
-down_revision = '3e48354c15d4'
+down_revision = ('3e48354c15d4', '84bc82f2967c')  # boards: aid_groups
 branch_labels = None
-depends_on = '84bc82f2967c'  # boards: aid_groups
+depends_on = None
 
 
 def upgrade():
