@@ -1,5 +1,7 @@
 """Log in, log out, and the person's own account page."""
 
+from datetime import timedelta
+
 from flask import current_app, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -34,7 +36,10 @@ def log_in(user, remember: bool) -> None:
     start_login_session(user, remember, request.user_agent.string)
     if not user.locale and session.get("locale"):
         user.locale = session["locale"]
-    login_user(user, remember=remember)
+    if user.is_device:  # a kiosk screen stays logged in across restarts for its whole session
+        login_user(user, remember=True, duration=timedelta(days=current_app.config["KIOSK_SESSION_DAYS"]))
+    else:
+        login_user(user, remember=remember)
     db.session.commit()
 
 

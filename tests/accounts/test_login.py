@@ -110,3 +110,16 @@ def test_wrong_current_password_changes_nothing(make, auth):
     assert response.status_code == 422
     db.session.refresh(user)
     assert user.password_hash == old_hash
+
+
+def test_a_kiosk_screen_stays_logged_in_for_its_device_session(app, make, auth):
+    from portal.community.models import Role
+
+    kiosk = make.member(make.community(), roles=Role.KIOSK).user
+    assert kiosk.is_device
+    client = auth.login(kiosk)
+    remember = client.get_cookie("remember_token")
+    assert remember is not None
+    from datetime import UTC, datetime, timedelta
+
+    assert remember.expires > datetime.now(UTC) + timedelta(days=300)
