@@ -12,8 +12,20 @@ from portal.config import DefaultConfig, env_overrides
 ROOT = Path(__file__).resolve().parent.parent
 
 # Domain packages, each with a blueprint `bp` in __init__.py and usually a models.py
-DOMAINS = ("home", "accounts", "community", "notifications", "events", "pickup", "groupbuy", "points", "lockers",
-           "neighbors", "moderation", "boards")
+DOMAINS = (
+    "home",
+    "accounts",
+    "community",
+    "notifications",
+    "events",
+    "pickup",
+    "groupbuy",
+    "points",
+    "lockers",
+    "neighbors",
+    "moderation",
+    "boards",
+)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -3,9 +3,9 @@ the app, a CSRF-aware client, login helpers and factories."""
 
 import os
 import shutil
-from pathlib import Path
 import socket
 import tempfile
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -211,7 +211,12 @@ def live_server(app, database_url):
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 PHONE = {"width": 390, "height": 844}
 KIOSK = {"width": 1920, "height": 1080}
 SCREENSHOTS = Path(__file__).parent / "screenshots"

@@ -62,7 +62,7 @@ class LiveServer:
         return [str(BIN / "flask"), "--app", "wsgi", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
 
     def start(self, timeout: float = 30) -> "LiveServer":
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 — open while the server runs; stop() closes it
         self.process = subprocess.Popen(
             self.command(), cwd=ROOT, env=server_env(self.database_url, **self.config),
             stdout=self.log, stderr=subprocess.STDOUT,

@@ -23,7 +23,9 @@ def all_cases():
     for module in rule_modules():
         for route in module.ROUTES:
             for persona, expected, htmx in route.cases():
-                case_id = f"{route.method} {route.url.__code__.co_firstlineno}:{route.endpoint}-{persona}-{'htmx' if htmx else 'page'}"
+                kind = "htmx" if htmx else "page"
+                line = route.url.__code__.co_firstlineno
+                case_id = f"{route.method} {line}:{route.endpoint}-{persona}-{kind}"
                 yield pytest.param(module, route, persona, expected, htmx, id=case_id)
 
 
@@ -69,7 +71,11 @@ def assert_answer(response, expected, htmx):
         else:
             assert status == 302 and went_to_login, (status, location)
     elif expected == "ok":
-        assert 200 <= status < 400 and not went_to_login, (status, location, response.get_data(as_text=True)[:300])
+        assert 200 <= status < 400 and not went_to_login, (
+            status,
+            location,
+            response.get_data(as_text=True)[:300],
+        )
     else:
         assert status == expected, (status, location, response.get_data(as_text=True)[:300])
         if htmx and status in (403, 404):

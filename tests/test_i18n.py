@@ -15,12 +15,16 @@ def catalogues():
     """(catalogue folder, source paths) as `make i18n` extracts them."""
     domains = sorted(p.parent.name for p in (ROOT / "portal").glob("*/translations"))
     shared = [
-        p for p in sorted((ROOT / "portal").iterdir())
+        p
+        for p in sorted((ROOT / "portal").iterdir())
         if p.name not in {*domains, "translations", "__pycache__"}
     ] + [p for p in sorted((ROOT / "templates").iterdir()) if p.name not in domains]
     yield ROOT / "portal" / "translations", shared
     for domain in domains:
-        yield ROOT / "portal" / domain / "translations", [ROOT / "portal" / domain, ROOT / "templates" / domain]
+        yield (
+            ROOT / "portal" / domain / "translations",
+            [ROOT / "portal" / domain, ROOT / "templates" / domain],
+        )
 
 
 def extracted(paths) -> set[str]:
@@ -74,8 +78,12 @@ def test_the_choice_is_remembered_on_the_account(app, make, auth):
 
 
 def test_visitors_get_their_browser_language(client):
-    assert 'lang="en"' in client.get("/", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(as_text=True)
-    assert 'lang="zh-CN"' in client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    assert 'lang="en"' in client.get("/", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(
+        as_text=True
+    )
+    assert 'lang="zh-CN"' in client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(
+        as_text=True
+    )
     assert 'lang="zh-CN"' in client.get("/").get_data(as_text=True)
 
 

@@ -45,7 +45,9 @@ def parse_buildings(text: str) -> list[tuple[str, list[str]]]:
         name = name.strip()
         unit_names = [u.strip() for u in units.replace("，", ",").split(",") if u.strip()]
         if not name or len(name) > 40 or any(len(u) > 40 for u in unit_names):
-            raise DomainError(_l("Each line needs a building name, then units: 1栋: 1单元, 2单元"), "buildings")
+            raise DomainError(
+                _l("Each line needs a building name, then units: 1栋: 1单元, 2单元"), "buildings"
+            )
         if name in seen or len(set(unit_names)) != len(unit_names):
             raise DomainError(
                 _l("Building “%(name)s” or one of its units is listed twice.", name=name), "buildings"
@@ -107,9 +109,7 @@ def unit_in_community(community_id: int, unit_id: int | None) -> Unit:
 
 def membership_of(user: User, community_id: int) -> Membership | None:
     return db.session.scalar(
-        sa.select(Membership).where(
-            Membership.user_id == user.id, Membership.community_id == community_id
-        )
+        sa.select(Membership).where(Membership.user_id == user.id, Membership.community_id == community_id)
     )
 
 

@@ -106,7 +106,9 @@ def test_wrong_current_password_changes_nothing(make, auth):
     user = make.member(make.community()).user
     old_hash = user.password_hash
     client = auth.login(user)
-    response = client.post("/me", data={"current": "wrong", "password": "brand new pw", "confirm": "brand new pw"})
+    response = client.post(
+        "/me", data={"current": "wrong", "password": "brand new pw", "confirm": "brand new pw"}
+    )
     assert response.status_code == 422
     db.session.refresh(user)
     assert user.password_hash == old_hash

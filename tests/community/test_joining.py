@@ -11,14 +11,19 @@ from portal.core.db import db, utcnow
 from portal.notifications.models import Notification
 from tests.snapshot import db_snapshot
 
-NEWCOMER = {"display_name": "新邻居小林", "phone": "13912345678", "password": "good password", "confirm": "good password"}
+NEWCOMER = {
+    "display_name": "新邻居小林",
+    "phone": "13912345678",
+    "password": "good password",
+    "confirm": "good password",
+}
 
 
 def notifications_of(user_id: int, kind: str) -> int:
     return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Notification).where(
-            Notification.user_id == user_id, Notification.kind == kind
-        )
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.kind == kind)
     )
 
 
@@ -180,7 +185,8 @@ def test_admin_changes_roles_but_never_removes_the_last_admin(make, auth):
     assert notifications_of(resident.user_id, "roles_changed") == 1
 
     response = client.post(
-        f"/admin/members/{admin.id}/roles", data={"roles": [str(int(Role.RESIDENT))]},
+        f"/admin/members/{admin.id}/roles",
+        data={"roles": [str(int(Role.RESIDENT))]},
         headers={"Accept-Language": "en"},
     )
     assert response.status_code == 422
@@ -205,7 +211,8 @@ def test_admin_sets_a_new_password_and_old_sessions_end(app, make, auth):
     resident = make.member(community)
     resident_client = auth.login(resident.user)
     response = auth.login(admin.user).post(
-        f"/admin/members/{resident.id}/password", data={"password": "temporary 123", "confirm": "temporary 123"}
+        f"/admin/members/{resident.id}/password",
+        data={"password": "temporary 123", "confirm": "temporary 123"},
     )
     assert response.status_code == 200
     assert resident_client.get("/me").status_code == 302
@@ -219,8 +226,12 @@ def test_platform_admin_creates_a_community_with_buildings_and_its_admin(make, a
     client = auth.login(platform)
     response = client.post(
         "/platform/communities",
-        data={"name": "翠屏城", "city": "南京", "buildings": "1栋: 1单元, 2单元\n2栋：1单元，2单元，3单元",
-              "admin_phone": future_admin.phone},
+        data={
+            "name": "翠屏城",
+            "city": "南京",
+            "buildings": "1栋: 1单元, 2单元\n2栋：1单元，2单元，3单元",
+            "admin_phone": future_admin.phone,
+        },
     )
     assert response.status_code == 303
     from portal.community.models import Community
