@@ -6,6 +6,7 @@ import pytest
 import redis
 
 from portal import create_app
+from portal.core.db import db
 from tests.conftest import PortalClient, base_config, require_service
 
 pytestmark = pytest.mark.redis
@@ -31,3 +32,6 @@ def test_failed_logins_count_across_processes(database_url, make, app):
     # the count lives in Redis (where other processes see it), not in this process's memory
     stored = redis.Redis.from_url("redis://127.0.0.1:6379/0").keys(f"LIMITS:LIMITER/{config['RATELIMIT_KEY_PREFIX']}/*")
     assert stored
+    for instance in (first, second):  # their pools hold connections: close them now, not at GC
+        with instance.app_context():
+            db.engine.dispose()
