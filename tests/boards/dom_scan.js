@@ -7,7 +7,7 @@
       const name = attr.name.toLowerCase(), value = attr.value.toLowerCase();
       if (name.startsWith("on")) bad.push(tag + "[" + name + "]");
       if (urlAttrs.includes(name) && /^\s*(javascript|vbscript|data:text)/.test(value)) bad.push(tag + "[" + name + "=" + value + "]");
-      if ((name.startsWith("hx-") || name.startsWith("data-hx-")) && value.includes("xss")) bad.push(tag + "[" + name + "]");
+      if ((name.startsWith("hx-") || name.startsWith("data-hx-")) && /xss(\d|-probe)/.test(value)) bad.push(tag + "[" + name + "]");
       const loads = ["src", "action", "formaction", "data", "xlink:href", "poster", "background"].includes(name)
         || name.startsWith("hx-") || name.startsWith("data-hx-") || (name === "href" && tag !== "a");
       if (value.includes("xss-probe") && (loads || value.startsWith("/xss-probe"))) bad.push(tag + "[" + name + "=" + value + "]");
