@@ -127,24 +127,9 @@ class LockerHandlers:
     ) -> None:
         """Open an alarm (or count a repeat of the open one); alert people on the first."""
         alarms = self._open_alarms(locker)
-        alarm = alarms.get((kind, comp))
-        if alarm is not None:
-            alarm.count += 1
-            alarm.last_at = now
-            alarm.detail = detail[:200] or alarm.detail
-            alarm.temp_c = temp_c if temp_c is not None else alarm.temp_c
-        else:
-            alarm = LockerAlarm(
-                locker_id=locker.id,
-                community_id=locker.community_id,
-                kind=kind,
-                comp=comp,
-                detail=detail[:200],
-                temp_c=temp_c,
-                raised_at=now,
-                last_at=now,
-            )
-            db.session.add(alarm)
+        open_alarm = alarms.get((kind, comp))
+        alarm, opened = services.record_alarm(locker, open_alarm, kind, now, comp, detail, temp_c)
+        if opened:
             alarms[(kind, comp)] = alarm
             if notify_kind and self._may_alert(locker, kind, now):
                 services.alert(locker, notify_kind, comp=comp, **params)

@@ -267,6 +267,36 @@ def alert(locker: Locker, kind: str, *, admins_only: bool = False, **params) -> 
         )
 
 
+def record_alarm(
+    locker: Locker,
+    open_alarm: LockerAlarm | None,
+    kind: str,
+    now: datetime,
+    comp: str = "",
+    detail: str = "",
+    temp_c: float | None = None,
+) -> tuple[LockerAlarm, bool]:
+    """Count a repeat on the open alarm of this kind, or open a new one; (alarm, newly opened)."""
+    if open_alarm is not None:
+        open_alarm.count += 1
+        open_alarm.last_at = now
+        open_alarm.detail = detail[:200] or open_alarm.detail
+        open_alarm.temp_c = temp_c if temp_c is not None else open_alarm.temp_c
+        return open_alarm, False
+    alarm = LockerAlarm(
+        locker_id=locker.id,
+        community_id=locker.community_id,
+        kind=kind,
+        comp=comp,
+        detail=detail[:200],
+        temp_c=temp_c,
+        raised_at=now,
+        last_at=now,
+    )
+    db.session.add(alarm)
+    return alarm, True
+
+
 def raise_alarm(
     locker: Locker,
     kind: str,
@@ -286,25 +316,9 @@ def raise_alarm(
             LockerAlarm.resolved_at.is_(None),
         )
     )
-    if alarm is not None:
-        alarm.count += 1
-        alarm.last_at = now
-        alarm.detail = detail[:200] or alarm.detail
-        alarm.temp_c = temp_c if temp_c is not None else alarm.temp_c
-    else:
-        alarm = LockerAlarm(
-            locker_id=locker.id,
-            community_id=locker.community_id,
-            kind=kind,
-            comp=comp,
-            detail=detail[:200],
-            temp_c=temp_c,
-            raised_at=now,
-            last_at=now,
-        )
-        db.session.add(alarm)
-        if notify_kind:
-            alert(locker, notify_kind, admins_only=kind == AlarmKind.LOCKOUT, comp=comp, **params)
+    alarm, opened = record_alarm(locker, alarm, kind, now, comp, detail, temp_c)
+    if opened and notify_kind:
+        alert(locker, notify_kind, admins_only=kind == AlarmKind.LOCKOUT, comp=comp, **params)
     db.session.flush()
     push_board(locker.pickup_point_id, locker.community_id)
     return alarm
