@@ -4,16 +4,17 @@
   lockers publish while the portal is down is delivered when it returns; retained status and
   compartment states arrive on every (re)subscription.
 - `on_message` never raises: it parses the topic and the payload, counts and logs what is
-  malformed (with its topic), and queues the rest. Acknowledgements are manual: a message is
-  acknowledged only after the transaction that applied it committed, so a crash means a
-  redelivery (events are de-duplicated by id, states by seq), never a loss.
-- A worker thread applies queued messages in batches, one transaction per batch and one
-  savepoint per message, then publishes the commands waiting in the outbox.
+  malformed (with its topic), and keeps the rest for the batch. Acknowledgements are manual: a
+  message is acknowledged only after the transaction that applied it committed, so a crash means
+  a redelivery (events are de-duplicated by id, states by seq), never a loss.
+- One thread does everything: it reads from the socket while messages keep coming (up to
+  BATCH_MAX), then applies them in one transaction (one savepoint per message only when one
+  fails), acknowledges them, publishes the commands waiting in the outbox, and does the
+  once-a-second upkeep. A second thread would only trade the interpreter lock back and forth:
+  measured, handing messages over to a worker thread cost more than storing them.
 """
 
-import contextlib
 import logging
-import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ log = logging.getLogger("portal.iot.ingest")
 BATCH_MAX = 200
 OUTBOX_POLL_S = 0.5
 TICK_S = 1.0
+IDLE_WAIT_S = 0.25  # how long a read waits when nothing is pending (bounds stop() and the upkeep)
+RECONNECT_MIN_S = 1.0
+RECONNECT_MAX_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -88,13 +92,17 @@ class Ingest:
         self.client_id = client_id
         self.keepalive = keepalive
         self.counters = counters or IngestCounters()
-        self._queue: queue.Queue = queue.Queue()
+        self._pending: list = []  # read, not yet applied (DeviceMessage or _AckOnly)
+        self._taken = 0  # messages read so far
+        self._settled = 0  # of those, applied (or skipped) and acknowledged
         self._stop = threading.Event()
+        self._killed = False
         self._connected = threading.Event()
-        self._lock = threading.Lock()
         self._generation = 0
-        self._worker: threading.Thread | None = None
+        self._thread: threading.Thread | None = None
         self._client: mqtt.Client | None = None
+        self._reconnect_at = 0.0
+        self._reconnect_delay = RECONNECT_MIN_S
         self._outbox_due = 0.0
         self._tick_due = 0.0
         self.last_batch_at = 0.0
@@ -116,16 +124,15 @@ class Ingest:
             client.username_pw_set(self.broker.username, self.broker.password)
         if self.broker.tls:
             client.tls_set()
-        client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         self._client = client
         self._stop.clear()
-        self._worker = threading.Thread(target=self._work, name="mqtt-ingest", daemon=True)
-        self._worker.start()
         client.connect_async(self.broker.host, self.broker.port, keepalive=self.keepalive)
-        client.loop_start()
+        self._thread = threading.Thread(target=self._run, name="mqtt-ingest", daemon=True)
+        self._thread.start()
         log.info(
             "ingest connecting to %s:%s as %s (topics %s)",
             self.broker.host,
@@ -143,40 +150,39 @@ class Ingest:
         return self._connected.is_set()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Apply what is queued, publish pending commands, then leave (the session stays)."""
+        """Apply what was read, publish pending commands, then leave (the session stays)."""
         self.drain(timeout)
         self._stop.set()
-        if self._worker is not None:
-            self._worker.join(timeout)
-        if self._client is not None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._client is not None and self._client.socket() is not None:
             self._client.disconnect()
-            self._client.loop_stop()
         self._connected.clear()
         log.info("ingest stopped: %s", self.counters.snapshot())
 
     def kill(self) -> None:
         """Vanish without applying or acknowledging anything (tests: a crash)."""
+        self._killed = True
         self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
         if self._client is not None:
-            self._client.loop_stop()
             sock = self._client.socket()
             if sock is not None:
                 sock.close()
-        if self._worker is not None:
-            self._worker.join(5)
         self._connected.clear()
 
     def drain(self, timeout: float = 10.0) -> bool:
-        """Wait until everything received so far has been applied."""
+        """Wait until everything read so far has been applied and acknowledged."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._queue.unfinished_tasks == 0:
+            if self._settled >= self._taken:
                 return True
             time.sleep(0.01)
         return False
 
     def publish(self, locker: str, payload: dict) -> bool:
-        """Publish a command to a locker (QoS 1, not retained)."""
+        """Publish a command to a locker (QoS 1, not retained); only from the ingest's thread."""
         client = self._client
         if client is None or not client.is_connected():
             return False
@@ -197,18 +203,24 @@ class Ingest:
                 log.error("broker refused the ingest: %s", reason_code)
                 return
             client.subscribe(self.topics.subscription, qos=1)
+            self._reconnect_delay = RECONNECT_MIN_S
             self.counters.add("connects")
-            self._connected.set()
             log.info("ingest connected (session present: %s)", flags.session_present)
         except Exception:
             log.exception("ingest on_connect failed")
 
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        """Connected counts from the SUBACK: from then on nothing a locker publishes is missed."""
+        if any(code.is_failure for code in reason_codes):
+            log.error("broker refused the ingest's subscription: %s", reason_codes)
+            return
+        self._connected.set()
+
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
-        with self._lock:
-            self._generation += 1  # acks for messages of the old connection must not be sent
+        self._generation += 1  # acks for messages of the old connection must not be sent
         self._connected.clear()
         if reason_code.is_failure:
-            log.warning("ingest lost the broker (%s); paho reconnects", reason_code)
+            log.warning("ingest lost the broker (%s); reconnecting", reason_code)
 
     def _on_message(self, client, userdata, message) -> None:
         """Validate and hand over; never raises (a failure here would stop paho's loop)."""
@@ -217,10 +229,7 @@ class Ingest:
         except Exception:
             self.counters.add("errors")
             log.exception("ingest could not take a message on %r", getattr(message, "topic", "?"))
-            try:
-                self._queue.put(_AckOnly(message.mid, message.qos, self._generation))
-            except Exception:
-                log.exception("ingest could not queue an acknowledgement")
+            self._take(_AckOnly(message.mid, message.qos, self._generation))
 
     def _receive(self, message) -> None:
         generation = self._generation
@@ -230,52 +239,88 @@ class Ingest:
             if parsed.kind == COMMANDS:
                 self.counters.add("received")
                 self.counters.add("ignored")
-                self._queue.put(_AckOnly(message.mid, message.qos, generation))
+                self._take(_AckOnly(message.mid, message.qos, generation))
                 return
             body = parse(parsed.kind, message.payload, parsed.comp)
         except (TopicError, Malformed) as error:
             reason = error.reason if isinstance(error, Malformed) else "bad-topic"
             self.counters.malformed(reason)
             log.warning("malformed MQTT message on %r: %s", topic[:200], error)
-            self._queue.put(_AckOnly(message.mid, message.qos, generation))
+            self._take(_AckOnly(message.mid, message.qos, generation))
             return
         self.counters.add("received")
         self.counters.add("valid")
-        self._queue.put(
+        self._take(
             DeviceMessage(
                 topic, parsed.locker, parsed.kind, body, time.time(), message.mid, message.qos, generation
             )
         )
 
-    # ------------------------------------------------------------------ the worker
+    def _take(self, item) -> None:
+        self._pending.append(item)
+        self._taken += 1
 
-    def _work(self) -> None:
+    # ------------------------------------------------------------------ the loop
+
+    def _run(self) -> None:
+        """Read while messages keep coming, apply them as one batch, keep up with the upkeep."""
+        client = self._client
         while not self._stop.is_set():
             try:
-                items = self._take_batch()
-                if items:
-                    self._apply(items)
-                now = time.monotonic()
-                if now >= self._outbox_due:
-                    self._flush_outbox()
-                if now >= self._tick_due:
-                    self._tick()
+                if client.socket() is None and not self._reconnect(client):
+                    self._upkeep()
+                    self._stop.wait(IDLE_WAIT_S)
+                    continue
+                before = self._taken
+                rc = client.loop(timeout=0 if self._pending else IDLE_WAIT_S)
+                if self._killed:
+                    return
+                drained = self._taken == before or len(self._pending) >= BATCH_MAX
+                if self._pending and (drained or rc != mqtt.MQTT_ERR_SUCCESS):
+                    self._apply_pending()
+                    if self._killed:
+                        return
+                if rc != mqtt.MQTT_ERR_SUCCESS:
+                    self._back_off(f"connection ended ({mqtt.error_string(rc)})")
+                self._upkeep()
             except Exception:
-                log.exception("ingest worker step failed; going on")
-                time.sleep(0.5)
+                log.exception("ingest loop step failed; going on")
+                self._stop.wait(0.5)
+        if not self._killed and self._pending:
+            self._apply_pending()
 
-    def _take_batch(self) -> list:
+    def _reconnect(self, client) -> bool:
+        """(Re)open the connection once its back-off has passed; the CONNACK calls _on_connect."""
+        if time.monotonic() < self._reconnect_at:
+            return False
         try:
-            first = self._queue.get(timeout=min(OUTBOX_POLL_S, TICK_S))
-        except queue.Empty:
-            return []
-        items = [first]
-        while len(items) < BATCH_MAX:
-            try:
-                items.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return items
+            client.reconnect()
+            return True
+        except OSError as error:
+            self._back_off(str(error))
+            return False
+
+    def _back_off(self, why: str) -> None:
+        self._reconnect_at = time.monotonic() + self._reconnect_delay
+        log.warning(
+            "ingest not connected to %s:%s: %s; trying again in %.0f s",
+            self.broker.host,
+            self.broker.port,
+            why,
+            self._reconnect_delay,
+        )
+        self._reconnect_delay = min(RECONNECT_MAX_S, self._reconnect_delay * 2)
+
+    def _apply_pending(self) -> None:
+        items, self._pending = self._pending, []
+        self._apply(items)
+
+    def _upkeep(self) -> None:
+        now = time.monotonic()
+        if now >= self._outbox_due:
+            self._flush_outbox()
+        if now >= self._tick_due:
+            self._tick()
 
     def _apply(self, items: list) -> None:
         messages = [item for item in items if isinstance(item, DeviceMessage)]
@@ -299,8 +344,7 @@ class Ingest:
                 self.last_batch_at = time.time()
             self._ack(items)
         finally:
-            for _ in items:
-                self._queue.task_done()
+            self._settled += len(items)
         if messages and getattr(self.handlers, "commands_queued", True):
             self.handlers.commands_queued = False
             self._flush_outbox()  # replies go out at once; other commands within OUTBOX_POLL_S
@@ -324,6 +368,11 @@ class Ingest:
                         raise
                     except Exception:
                         # one message failed: start over, each message in its own savepoint
+                        log.warning(
+                            "a batch of %d messages failed as one; again message by message",
+                            len(messages),
+                            exc_info=True,
+                        )
                         session.rollback()
                         begin_write()
                         self._begin_batch(messages)
@@ -409,22 +458,18 @@ class Ingest:
     def _ack(self, items: list) -> None:
         """PUBACK each message of the batch, on the connection it came in on (in order)."""
         client = self._client
-        with self._lock:
-            generation = self._generation
+        generation = self._generation
         todo = [item for item in items if item.qos and item.generation == generation]
         if client is None or not todo:
             return
-        # paho 2.2 wakes its network thread with a socket write for every packet it queues; for a
-        # batch of acks that costs more than applying the batch. Queue them all, then wake it once.
+        # paho 2.2 writes a byte to its wake-up socket for every packet it queues, which only a
+        # loop in another thread needs: this is the loop's own thread, so the acks skip it.
         wake, client._sockpairW = client._sockpairW, None
         try:
             for item in todo:
                 client.ack(item.mid, item.qos)
         finally:
             client._sockpairW = wake
-        if wake is not None:
-            with contextlib.suppress(BlockingIOError):
-                wake.send(b"0")
 
     def _flush_outbox(self) -> None:
         from portal.core.db import begin_write, db

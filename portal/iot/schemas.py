@@ -78,6 +78,9 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+_JSON = json.JSONDecoder(parse_constant=_no_constants)  # json.loads would build one per message
+
+
 def decode(raw: bytes | None) -> dict:
     """The payload as a JSON object, or Malformed."""
     raw = raw or b""
@@ -90,7 +93,7 @@ def decode(raw: bytes | None) -> dict:
     except UnicodeDecodeError:
         raise Malformed("not-utf8") from None
     try:
-        data = json.loads(text, parse_constant=_no_constants)
+        data = _JSON.decode(text)
     except RecursionError:
         raise Malformed("bad-json", "nested too deeply") from None
     except ValueError as error:

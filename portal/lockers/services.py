@@ -290,6 +290,7 @@ def record_alarm(
         comp=comp,
         detail=detail[:200],
         temp_c=temp_c,
+        count=1,  # set now, not at the flush: a repeat in the same transaction counts on it
         raised_at=now,
         last_at=now,
     )
