@@ -489,11 +489,13 @@ def latency(database_url, world, host, port) -> dict:
 def main() -> int:
     sys.path.insert(0, str(ROOT_DIR))
     from portal import create_app
+    from portal.lockers.runtime import settle_heap
 
     with tempfile.TemporaryDirectory() as tmp, broker() as (host, port, kind):
         database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
         app = create_app(config(database_url))
         world = make_world(app)
+        settle_heap()  # as the ingest's start-up in `flask serve` and `flask lockers ingest` does
         print(f"broker: {kind} at {host}:{port}; database: {database_url.split(':')[0]}", flush=True)
         result = throughput(app, host, port)
         print(

@@ -71,6 +71,34 @@ class _AckOnly:
     generation: int
 
 
+class _BufferedSocket:
+    """paho reads a packet with three or four recv() calls (type, length bytes, body); this
+    serves them from one recv() of up to 64 KiB. paho asks `pending()` (meant for TLS buffers)
+    before it waits in select(), so buffered bytes are read without waiting."""
+
+    def __init__(self, sock):
+        self._sock = sock
+        self._buffer = b""
+
+    def recv(self, size: int) -> bytes:
+        if not self._buffer:
+            self._buffer = self._sock.recv(65536)  # BlockingIOError when there is nothing: paho's cue
+        chunk, self._buffer = self._buffer[:size], self._buffer[size:]
+        return chunk
+
+    def pending(self) -> int:
+        inner = self._sock.pending() if hasattr(self._sock, "pending") else 0
+        return len(self._buffer) + inner
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+class _Client(mqtt.Client):
+    def _create_socket(self):
+        return _BufferedSocket(super()._create_socket())
+
+
 class Ingest:
     """Subscribe to the locker tree and apply what arrives; see the module docstring."""
 
@@ -113,7 +141,7 @@ class Ingest:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> "Ingest":
-        client = mqtt.Client(
+        client = _Client(
             mqtt.CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
             clean_session=False,
@@ -271,12 +299,16 @@ class Ingest:
                     self._upkeep()
                     self._stop.wait(IDLE_WAIT_S)
                     continue
-                before = self._taken
-                rc = client.loop(timeout=0 if self._pending else IDLE_WAIT_S)
+                rc = client.loop(timeout=IDLE_WAIT_S)
+                while rc == mqtt.MQTT_ERR_SUCCESS and 0 < len(self._pending) < BATCH_MAX:
+                    # messages are coming: read on without select() until the socket has no more
+                    before = self._taken
+                    rc = client.loop_read()
+                    if self._taken == before:
+                        break
                 if self._killed:
                     return
-                drained = self._taken == before or len(self._pending) >= BATCH_MAX
-                if self._pending and (drained or rc != mqtt.MQTT_ERR_SUCCESS):
+                if self._pending:
                     self._apply_pending()
                     if self._killed:
                         return
