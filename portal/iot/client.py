@@ -438,6 +438,13 @@ class Ingest:
             log.exception("begin_batch failed; going on without what it prepares")
             begin(())
 
+    def _end_batch(self) -> None:
+        """Let the handlers write what they kept back for one statement (inside the savepoint
+        of a message when the batch goes message by message)."""
+        end = getattr(self.handlers, "end_batch", None)
+        if end is not None:
+            end()
+
     def _apply_fast(self, session, messages: list[DeviceMessage]) -> tuple[dict, list]:
         """Every message in the one transaction; a handler error sends the batch the careful way.
 
@@ -453,6 +460,7 @@ class Ingest:
             except Refused as refused:
                 refusals.append(refused.reason)
                 log.warning("refused MQTT message on %r: %s", message.topic, refused)
+        self._end_batch()
         session.flush()  # constraint violations show here, while the careful way can still take over
         return outcomes, refusals
 
@@ -467,6 +475,7 @@ class Ingest:
             savepoint = session.begin_nested()
             try:
                 outcome = dispatch(self.handlers, message)
+                self._end_batch()
                 savepoint.commit()
                 outcomes[str(outcome)] = outcomes.get(str(outcome), 0) + 1
             except Refused as refused:

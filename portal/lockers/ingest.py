@@ -81,6 +81,7 @@ class LockerHandlers:
         self._compartments: dict[int, dict[str, Compartment]] = {}
         self._alarms: dict[int, dict[tuple[str, str], LockerAlarm]] = {}
         self._pushes: dict[int, dict] = {}  # locker id -> its push queued in this transaction
+        self._event_rows: list[dict] = []  # events applied, stored by end_batch
         event_ids = [m.body.id for m in messages if isinstance(m.body, Event)]
         self._seen: set[tuple[int, str]] | None = None
         if event_ids:
@@ -307,23 +308,33 @@ class LockerHandlers:
         if self._was_seen(locker, event.id):
             return Outcome.DUPLICATE
         self._heard(locker, now)
-        record = LockerEvent(
-            locker_id=locker.id,
-            event_id=event.id,
-            type=event.type,
-            comp=event.comp,
-            seq=event.seq,
-            sent_at=event.ts,
-            received_at=now,
-            order_reference=(event.order or "")[:64],
-        )
-        db.session.add(record)  # the unique (locker, event id) has the last word on duplicates
         if self._seen is not None:
             self._seen.add((locker.id, event.id))
         handler = getattr(self, f"_on_{event.type}")
-        record.outcome, detail = handler(locker, event, now)
-        record.detail = (detail or "")[:200]
+        outcome, detail = handler(locker, event, now)
+        self._event_rows.append(
+            {
+                "locker_id": locker.id,
+                "event_id": event.id,
+                "type": event.type,
+                "comp": event.comp,
+                "seq": event.seq,
+                "sent_at": event.ts,
+                "received_at": now,
+                "order_reference": (event.order or "")[:64],
+                "outcome": outcome,
+                "detail": (detail or "")[:200],
+            }
+        )
         return Outcome.APPLIED
+
+    def end_batch(self) -> None:
+        """Store the events of the batch in one statement (the unique (locker, event id) has the
+        last word on duplicates: a clash fails the batch, which the ingest then applies message
+        by message)."""
+        if self._event_rows:
+            db.session.execute(sa.insert(LockerEvent), self._event_rows)
+            self._event_rows = []
 
     def _on_deposit(self, locker: Locker, event: Event, now: datetime):
         from portal.pickup.services import issue_pickup_code, order_by_reference
