@@ -392,3 +392,9 @@ def locker_globals() -> dict:
         "locker_command_labels": COMMAND_LABELS,
         "locker_reason_labels": REASON_LABELS,
     }
+
+
+@bp.app_template_global("locker_place")
+def locker_place(order_id: int):
+    """The compartment an order waits in, for pages of other domains (the resident's order)."""
+    return services.order_place(order_id)

@@ -31,7 +31,7 @@ def _comp(world, comp) -> Compartment:
     )
 
 
-def test_deposit_code_open_collect(world, ingest, sim):
+def test_deposit_code_open_collect(world, ingest, sim, auth):
     ingest()
     locker = sim(world.locker.device_id)
     wait_for(lambda: _locker(world).is_online())
@@ -46,6 +46,9 @@ def test_deposit_code_open_collect(world, ingest, sim):
     kinds = dict(db.session.execute(sa.select(Notification.user_id, Notification.kind)).all())
     assert kinds[world.resident.id] == "pickup_ready"
     assert kinds[world.delegate.id] == "pickup_ready_delegate"
+    for person in (world.resident, world.delegate):  # the order page says where it waits
+        page = auth.login(person).get(f"/groupbuy/orders/{order.id}").get_data(as_text=True)
+        assert "A柜 · A02 号格口" in page and ready.pickup_code[:4] in page
 
     event = locker.enter_code(ready.pickup_code)
     reply = locker.wait_for_reply(event["id"], timeout=10)
