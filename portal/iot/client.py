@@ -15,6 +15,7 @@
 """
 
 import logging
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -30,12 +31,13 @@ from portal.iot.topics import COMMANDS, TopicError, Topics
 
 log = logging.getLogger("portal.iot.ingest")
 
-BATCH_MAX = 200
+BATCH_MAX = 1000  # a backlog drains in few transactions; at a normal pace a batch is a message or two
 OUTBOX_POLL_S = 0.5
 TICK_S = 1.0
 IDLE_WAIT_S = 0.25  # how long a read waits when nothing is pending (bounds stop() and the upkeep)
 RECONNECT_MIN_S = 1.0
 RECONNECT_MAX_S = 30.0
+_PUBACK = struct.Struct("!BBH")  # type, remaining length 2, message id
 
 
 @dataclass(frozen=True)
@@ -73,22 +75,26 @@ class _AckOnly:
 
 class _BufferedSocket:
     """paho reads a packet with three or four recv() calls (type, length bytes, body); this
-    serves them from one recv() of up to 64 KiB. paho asks `pending()` (meant for TLS buffers)
-    before it waits in select(), so buffered bytes are read without waiting."""
+    serves them from one recv() of up to 64 KiB, moving an offset rather than copying what is
+    left. paho asks `pending()` (meant for TLS buffers) before it waits in select(), so buffered
+    bytes are read without waiting."""
 
     def __init__(self, sock):
         self._sock = sock
         self._buffer = b""
+        self._offset = 0
 
     def recv(self, size: int) -> bytes:
-        if not self._buffer:
+        if self._offset >= len(self._buffer):
             self._buffer = self._sock.recv(65536)  # BlockingIOError when there is nothing: paho's cue
-        chunk, self._buffer = self._buffer[:size], self._buffer[size:]
-        return chunk
+            self._offset = 0
+        start = self._offset
+        self._offset = start + size
+        return self._buffer[start : self._offset]
 
     def pending(self) -> int:
         inner = self._sock.pending() if hasattr(self._sock, "pending") else 0
-        return len(self._buffer) + inner
+        return len(self._buffer) - self._offset + inner
 
     def __getattr__(self, name):
         return getattr(self._sock, name)
@@ -134,6 +140,7 @@ class Ingest:
         self._outbox_due = 0.0
         self._tick_due = 0.0
         self.last_batch_at = 0.0
+        self.listening_since: float | None = None  # time.time() of the SUBACK on this connection
         bind = getattr(handlers, "bind", None)
         if bind is not None:
             bind(self)
@@ -158,6 +165,7 @@ class Ingest:
         client.on_message = self._on_message
         self._client = client
         self._stop.clear()
+        self._tick_due = time.monotonic() + TICK_S  # the first upkeep after what is queued came in
         client.connect_async(self.broker.host, self.broker.port, keepalive=self.keepalive)
         self._thread = threading.Thread(target=self._run, name="mqtt-ingest", daemon=True)
         self._thread.start()
@@ -242,11 +250,14 @@ class Ingest:
         if any(code.is_failure for code in reason_codes):
             log.error("broker refused the ingest's subscription: %s", reason_codes)
             return
+        if self.listening_since is None:  # (not again for a locker's compartments after its reboot)
+            self.listening_since = time.time()
         self._connected.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self._generation += 1  # acks for messages of the old connection must not be sent
         self._connected.clear()
+        self.listening_since = None
         if reason_code.is_failure:
             log.warning("ingest lost the broker (%s); reconnecting", reason_code)
 
@@ -497,20 +508,16 @@ class Ingest:
         return outcomes, refusals
 
     def _ack(self, items: list) -> None:
-        """PUBACK each message of the batch, on the connection it came in on (in order)."""
+        """PUBACK each message of the batch, on the connection it came in on, in order, in one
+        write: paho's ack() sends a packet with a system call of its own each time. (Manual
+        acks are only ever PUBACKs here: the subscription is QoS 1 and the protocol MQTT 3.1.1.)"""
         client = self._client
         generation = self._generation
-        todo = [item for item in items if item.qos and item.generation == generation]
-        if client is None or not todo:
+        mids = [item.mid for item in items if item.qos == 1 and item.generation == generation]
+        if client is None or not mids:
             return
-        # paho 2.2 writes a byte to its wake-up socket for every packet it queues, which only a
-        # loop in another thread needs: this is the loop's own thread, so the acks skip it.
-        wake, client._sockpairW = client._sockpairW, None
-        try:
-            for item in todo:
-                client.ack(item.mid, item.qos)
-        finally:
-            client._sockpairW = wake
+        acks = b"".join([_PUBACK.pack(mqtt.PUBACK, 2, mid) for mid in mids])
+        client._packet_queue(mqtt.PUBACK, acks, 0, 0)  # paho writes it, partial writes included
 
     def _flush_outbox(self) -> None:
         from portal.core.db import begin_write, db

@@ -525,9 +525,11 @@ class LockerHandlers:
         moment = _moment(now)
         self._seq = None
         self.begin_batch()  # its own session: nothing cached from the last batch applies
-        silent = db.session.scalars(
-            sa.select(Locker).where(Locker.online, Locker.last_seen < moment - SILENCE)
-        ).all()
+        silent = []
+        if self._listened_for(SILENCE.total_seconds(), now):
+            silent = db.session.scalars(
+                sa.select(Locker).where(Locker.online, Locker.last_seen < moment - SILENCE)
+            ).all()
         ended = db.session.scalars(
             sa.select(Locker)
             .where(
@@ -559,6 +561,15 @@ class LockerHandlers:
             self._stats_due = now + STATS_EVERY_S
             self._write_stats(moment)
             db.session.execute(sa.delete(CodeAttempt).where(CodeAttempt.at < _moment(now - ATTEMPTS_KEPT_S)))
+
+    def _listened_for(self, seconds: float, now: float) -> bool:
+        """Has the ingest been subscribed that long? A locker's silence means something only while
+        the portal listens: after the portal was away, lockers are heard again from the retained
+        messages and their next heartbeat. (Handlers on their own, as in tests, always listen.)"""
+        if self.ingest is None:
+            return True
+        since = self.ingest.listening_since
+        return since is not None and now - since >= seconds
 
     def _write_stats(self, moment: datetime) -> None:
         row = db.session.get(IngestStats, self.stats_id)

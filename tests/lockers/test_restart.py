@@ -47,6 +47,32 @@ def test_events_sent_while_the_portal_is_down_arrive_when_it_returns(world, inge
     assert second.counters["errors"] == 0
 
 
+def test_a_portal_away_longer_than_the_silence_window_calls_no_locker_offline(app, world, ingest, sim):
+    """Lockers cannot be heard while the portal is down: their silence counts only from when the
+    ingest listens again (and the retained messages it gets then), not from their last message."""
+    from datetime import timedelta
+
+    from portal.core.db import begin_write, utcnow
+    from portal.lockers.models import Locker
+
+    client_id = f"portal-{uuid.uuid4().hex[:8]}"
+    first = ingest(client_id)
+    sim(world.locker.device_id)
+    wait_for(lambda: device_online(world))
+    first.stop()
+    begin_write()  # five minutes away: last heard long before the portal comes back
+    db.session.get(Locker, world.locker.id).last_seen = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+
+    second = ingest(client_id)
+    wait_for(lambda: second.counters["batches"] >= 1)
+    seen_at = second.counters.snapshot()["uptime_s"]
+    wait_for(lambda: second.counters.snapshot()["uptime_s"] > seen_at + 2 * 1.0)  # two ticks at least
+    assert device_online(world)
+    fresh()
+    assert db.session.scalars(sa.select(LockerAlarm).where(LockerAlarm.kind == "offline")).all() == []
+
+
 def device_online(world) -> bool:
     from portal.lockers.models import Locker
 
