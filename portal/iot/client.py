@@ -287,8 +287,7 @@ class Ingest:
             log.warning("malformed MQTT message on %r: %s", topic[:200], error)
             self._take(_AckOnly(message.mid, message.qos, generation))
             return
-        self.counters.add("received")
-        self.counters.add("valid")
+        self.counters.valid()
         self._take(
             DeviceMessage(
                 topic, parsed.locker, parsed.kind, body, time.time(), message.mid, message.qos, generation

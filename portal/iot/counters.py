@@ -32,6 +32,12 @@ class IngestCounters:
         with self._lock:
             self._counts[name] += amount
 
+    def valid(self) -> None:
+        """A message that passed the schema (one lock for the two counts: it is every message)."""
+        with self._lock:
+            self._counts["received"] += 1
+            self._counts["valid"] += 1
+
     def malformed(self, reason: str) -> None:
         with self._lock:
             self._counts["received"] += 1

@@ -1,7 +1,7 @@
 """Topic names of the locker protocol (contracts/locker-mqtt-v1.md) under a configurable root."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 VERSION = "v1"
 LOCKER_ID = re.compile(r"[a-z0-9-]{1,40}")
@@ -11,6 +11,7 @@ STATUS = "status"
 COMPARTMENT = "compartment"
 EVENT = "event"
 COMMANDS = "commands"
+KNOWN_TOPICS = 50_000
 
 
 class TopicError(ValueError):
@@ -37,6 +38,7 @@ class Topics:
     """The locker tree `{root}/v1/lockers/...` of one deployment."""
 
     root: str
+    _known: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # topic -> parsed
 
     def __post_init__(self):
         object.__setattr__(self, "root", check_root(self.root))
@@ -69,7 +71,17 @@ class Topics:
         return f"{self.base(locker)}/compartments/+"
 
     def parse(self, topic: str) -> ParsedTopic:
-        """What a topic is, or TopicError when it is not in the contract."""
+        """What a topic is, or TopicError when it is not in the contract (lockers use the same few
+        topics over and over: the ones that parsed are remembered, up to KNOWN_TOPICS)."""
+        parsed = self._known.get(topic)
+        if parsed is None:
+            parsed = self._parse(topic)
+            if len(self._known) >= KNOWN_TOPICS:
+                self._known.clear()
+            self._known[topic] = parsed
+        return parsed
+
+    def _parse(self, topic: str) -> ParsedTopic:
         prefix = self.lockers + "/"
         if not topic.startswith(prefix):
             raise TopicError("topic outside the locker tree")

@@ -82,6 +82,7 @@ class LockerHandlers:
         self._alarms: dict[int, dict[tuple[str, str], LockerAlarm]] = {}
         self._pushes: dict[int, dict] = {}  # locker id -> its push queued in this transaction
         self._event_rows: list[dict] = []  # events applied, stored by end_batch
+        self._heard_at: dict[Locker, datetime] = {}  # when each locker was last heard, set by end_batch
         event_ids = [m.body.id for m in messages if isinstance(m.body, Event)]
         self._seen: set[tuple[int, str]] | None = None
         if event_ids:
@@ -180,10 +181,12 @@ class LockerHandlers:
         return locker
 
     def _heard(self, locker: Locker, now: datetime) -> None:
-        """Any message: the locker is alive (back online if only its silence had made it offline)."""
-        locker.last_seen = now
-        if not locker.online and locker.offline_reason == OfflineReason.SILENCE:
+        """Any message: the locker is alive (back online if only its silence had made it offline).
+        When it was last heard is written once per batch, by end_batch."""
+        first_in_batch = locker not in self._heard_at
+        if first_in_batch and not locker.online and locker.offline_reason == OfflineReason.SILENCE:
             self._set_online(locker, now)
+        self._heard_at[locker] = now
 
     def _set_online(self, locker: Locker, now: datetime) -> None:
         locker.online = True
@@ -228,7 +231,7 @@ class LockerHandlers:
                 self.ingest.resubscribe_compartments(device_id)
         locker.last_seq = status.seq
         locker.fw = status.fw or ""
-        locker.last_seen = now
+        self._heard_at[locker] = now
         self._apply_layout(locker, status)
         if not locker.online:
             self._set_online(locker, now)
@@ -329,12 +332,15 @@ class LockerHandlers:
         return Outcome.APPLIED
 
     def end_batch(self) -> None:
-        """Store the events of the batch in one statement (the unique (locker, event id) has the
-        last word on duplicates: a clash fails the batch, which the ingest then applies message
-        by message)."""
+        """Store the batch's events in one statement, and when its lockers were last heard (the
+        unique (locker, event id) has the last word on duplicates: a clash fails the batch, which
+        the ingest then applies message by message)."""
         if self._event_rows:
             db.session.execute(sa.insert(LockerEvent), self._event_rows)
             self._event_rows = []
+        for locker, moment in self._heard_at.items():
+            locker.last_seen = moment
+        self._heard_at = {}
 
     def _on_deposit(self, locker: Locker, event: Event, now: datetime):
         from portal.pickup.services import issue_pickup_code, order_by_reference
