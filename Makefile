@@ -134,13 +134,22 @@ run: setup
 # True when something accepts TCP connections on 127.0.0.1:5432.
 pg_answers = timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5432' 2>/dev/null
 
+# With PostgreSQL the two passes run at the same time (most tests wait on sockets, so the two
+# cores take both); the PostgreSQL pass's output is shown once the SQLite pass has finished.
 test: setup
-	$(call heading,Tests on SQLite)
-	@$(BIN)/pytest -q $(PYTEST_ARGS)
 	@if [ "$${CI:-}" = true ] || $(pg_answers); then \
+	    printf '\n==> %s\n' "Tests on SQLite, and meanwhile on PostgreSQL (127.0.0.1:5432/test, browser tests left out)"; \
+	    pg_log=$$(mktemp); \
+	    PORTAL_TEST_DATABASE_URL='$(PG_TEST_URL)' $(BIN)/pytest -q -m "not browser" $(PYTEST_ARGS) >"$$pg_log" 2>&1 & \
+	    pg_pid=$$!; \
+	    sqlite_rc=0; $(BIN)/pytest -q $(PYTEST_ARGS) || sqlite_rc=$$?; \
+	    pg_rc=0; wait $$pg_pid || pg_rc=$$?; \
 	    printf '\n==> %s\n' "Tests on PostgreSQL (127.0.0.1:5432/test, browser tests left out)"; \
-	    PORTAL_TEST_DATABASE_URL='$(PG_TEST_URL)' $(BIN)/pytest -q -m "not browser" $(PYTEST_ARGS); \
+	    cat "$$pg_log"; rm -f "$$pg_log"; \
+	    [ $$sqlite_rc -eq 0 ] && [ $$pg_rc -eq 0 ]; \
 	else \
+	    printf '\n==> %s\n' "Tests on SQLite"; \
+	    $(BIN)/pytest -q $(PYTEST_ARGS); \
 	    printf '\n==> %s\n' "No PostgreSQL at 127.0.0.1:5432: PostgreSQL run skipped"; \
 	fi
 
