@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.community.models import Role
-from portal.core.access import current_membership, get_in_community, role_required
+from portal.core.access import current_membership, get_in_community, platform_admin_required, role_required
 from portal.core.db import db, utcnow
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
@@ -51,7 +51,6 @@ def _overview(form=None, status=200, block="overview", created=None, password=No
         by_point=by_point,
         form=form,
         alarms=services.open_alarms(community_id=community_id),
-        sightings=services.sightings(),
         stats=stats,
         now=utcnow(),
         created=created,
@@ -85,6 +84,13 @@ def register():
         return _overview(form, status=422, block="register")
     db.session.commit()
     return _overview(block="register", created=locker, password=password)
+
+
+@bp.get("/platform/lockers")
+@platform_admin_required
+def platform_sightings():
+    """Lockers that called in but are registered nowhere (the platform's, not a community's)."""
+    return render("lockers/platform.html", sightings=services.sightings(limit=100))
 
 
 # ------------------------------------------------------------------ one locker

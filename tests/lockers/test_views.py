@@ -91,6 +91,34 @@ def test_learned_compartments_wait_for_approval(world, auth):
     assert all(c.approved for c in db.session.get(Locker, locker.id).compartments)
 
 
+def test_an_unregistered_locker_is_shown_to_the_platform_admin_and_no_community(world, auth, make):
+    """A locker that called in belongs to no community yet: its id and layout are for the
+    platform admin, who tells the right community; registering it brings the layout along."""
+    from portal.core.db import begin_write, utcnow
+    from portal.lockers.services import note_sighting
+
+    begin_write()
+    note_sighting("stranger-9", "A01:S,A02:M:cold", "1.4.2", utcnow())
+    db.session.commit()
+    platform = auth.login(make.user(is_platform_admin=True))
+    page = platform.get("/platform/lockers").get_data(as_text=True)
+    assert "stranger-9" in page and "A01:S,A02:M:cold" in page
+    other_admin = make.member(make.community(), roles=Role.RESIDENT | Role.ADMIN).user
+    for admin in (world.admin, other_admin):
+        assert "stranger-9" not in auth.login(admin).get("/admin/lockers").get_data(as_text=True)
+
+    admin = auth.login(world.admin)
+    data = {"pickup_point_id": world.point.id, "device_id": "stranger-9", "name": "C柜", "layout": ""}
+    assert admin.post("/admin/lockers", data=data).status_code == 200
+    fresh()
+    locker = db.session.scalar(sa.select(Locker).where(Locker.device_id == "stranger-9"))
+    assert [(c.comp, c.cold, c.approved) for c in locker.compartments] == [
+        ("A01", False, False),
+        ("A02", True, False),
+    ]
+    assert "stranger-9" not in platform.get("/platform/lockers").get_data(as_text=True)
+
+
 def test_remote_open_goes_to_the_outbox(world, auth):
     admin = auth.login(world.admin)
     response = admin.post(f"/admin/lockers/{world.locker.id}/open", data={"comp": "A03"}, headers=HTMX)
