@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from PIL import Image, ImageDraw
 from werkzeug.datastructures import FileStorage
 
-from portal.community.models import Membership
+from portal.accounts.models import User
+from portal.community.models import Membership, MembershipStatus, Role
 from portal.core.db import db, utcnow
 from portal.groupbuy.models import GroupBuy
 from portal.groupbuy.services import (
@@ -278,3 +279,44 @@ def seed(community, people: dict) -> None:
     join_buy(chen, soap, 1, "")
     cancel_buy(soap, people[LEADER], "供应商断货，下周再开团")
     db.session.flush()
+
+
+# what the demo leader's next delivery to the locker bank may be (`make run`: the board keeps moving)
+DELIVERIES = [
+    ("散养土鸡蛋 30 枚", "local", "盒", 3990, 4800, "egg"),
+    ("有机蔬菜箱（8 种时令菜）", "fresh", "箱", 4800, 6500, "veg"),
+    ("阳澄湖大闸蟹 4 只装", "fresh", "盒", 16800, 22800, "crab"),
+    ("崇明新米 10 斤", "local", "袋", 6800, 8800, "rice"),
+]
+
+
+def deliver_to_locker(point: PickupPoint, rng) -> GroupBuy | None:
+    """A small buy of the point's leader that succeeded a moment ago, its orders waiting at this
+    locker point for the courier's deposit (the demo driver calls it when the lockers run empty)."""
+    leader = db.session.scalar(
+        sa.select(Membership).where(
+            Membership.community_id == point.community_id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.roles.op("&")(int(Role.LEADER)) != 0,
+        )
+    )
+    residents = db.session.scalars(
+        sa.select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.community_id == point.community_id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.roles.op("&")(int(Role.RESIDENT)) != 0,
+            User.is_device.is_(False),
+        )
+        .order_by(User.id)
+    ).all()
+    if leader is None or not residents:
+        return None
+    title, category, unit, price, reference_price, picture = rng.choice(DELIVERIES)
+    buy = _buy(leader, [point], title, category, unit, price, reference_price, 1, 1, picture=picture)
+    for user in rng.sample(residents, k=min(len(residents), rng.randint(2, 4))):
+        join_buy(user, buy, rng.randint(1, 2), "", point.id)
+    db.session.flush()
+    _close(buy, 2)
+    return buy

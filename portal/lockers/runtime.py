@@ -212,6 +212,8 @@ class DemoDriver:
         self._thread: threading.Thread | None = None
         self._typed: dict[str, float] = {}  # code -> when it was typed (people don't retype at once)
         self.pickup_after_s = float(app.config.get("MQTT_SIMULATE_PICKUP_AFTER_S", 60))
+        self.restock_every_s = float(app.config.get("MQTT_SIMULATE_RESTOCK_EVERY_S", 120))
+        self._restocked_at = time.monotonic()  # the seeded orders come first
         self.done: list[str] = []
 
     def start(self) -> "DemoDriver":
@@ -241,6 +243,8 @@ class DemoDriver:
         choices = []
         if to_deposit and self._free():
             choices += [self._deposit] * 3
+        elif self._free() and time.monotonic() - self._restocked_at > self.restock_every_s:
+            choices += [self._restock] * 3
         if to_collect:
             choices += [self._collect] * 3
         choices += [self._wrong_code, self._door]
@@ -289,6 +293,25 @@ class DemoDriver:
             and o.code_issued_at <= waited
         ]
         return to_deposit, to_collect
+
+    def _restock(self, _to_deposit, _to_collect):
+        """The leader's next delivery: a buy that just succeeded, for the courier to deposit."""
+        from portal.groupbuy.demo import deliver_to_locker
+        from portal.lockers.models import Locker
+
+        self._restocked_at = time.monotonic()
+        with self.app.app_context():
+            try:
+                begin_write()
+                locker = db.session.scalar(
+                    sa.select(Locker).where(Locker.device_id.in_(list(self.fleet.lockers))).limit(1)
+                )
+                buy = deliver_to_locker(locker.pickup_point, self.rng) if locker else None
+                title = buy.title if buy else None
+                db.session.commit()
+            finally:
+                db.session.remove()
+        return f"a new delivery for the lockers: {title}" if title else None
 
     def _free(self):
         return [
