@@ -211,6 +211,7 @@ class DemoDriver:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._typed: dict[str, float] = {}  # code -> when it was typed (people don't retype at once)
+        self._comes_after: dict[str, timedelta] = {}  # code -> how long its resident waits
         self.pickup_after_s = float(app.config.get("MQTT_SIMULATE_PICKUP_AFTER_S", 60))
         self.restock_every_s = float(app.config.get("MQTT_SIMULATE_RESTOCK_EVERY_S", 120))
         self._restocked_at = time.monotonic()  # the seeded orders come first
@@ -282,7 +283,7 @@ class DemoDriver:
         to_deposit = [
             o.reference for o in orders if o.id not in in_lockers and o.status == OrderStatus.CONFIRMED
         ]
-        waited = utcnow() - timedelta(seconds=self.pickup_after_s)  # residents come by a while later
+        now = utcnow()
         to_collect = [
             (o.pickup_code, in_lockers[o.id])
             for o in orders
@@ -290,9 +291,15 @@ class DemoDriver:
             and o.status == OrderStatus.READY
             and o.pickup_code
             and o.code_issued_at
-            and o.code_issued_at <= waited
+            and o.code_issued_at <= now - self._patience(o.pickup_code)
         ]
         return to_deposit, to_collect
+
+    def _patience(self, code: str) -> timedelta:
+        """How long after the code the resident comes by: one to four times pickup_after_s."""
+        if code not in self._comes_after:
+            self._comes_after[code] = timedelta(seconds=self.pickup_after_s * self.rng.uniform(1, 4))
+        return self._comes_after[code]
 
     def _restock(self, _to_deposit, _to_collect):
         """The leader's next delivery: a buy that just succeeded, for the courier to deposit."""
