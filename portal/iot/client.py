@@ -165,6 +165,7 @@ class Ingest:
         client.on_message = self._on_message
         self._client = client
         self._stop.clear()
+        self.listening_since = None
         self._tick_due = time.monotonic() + TICK_S  # the first upkeep after what is queued came in
         client.connect_async(self.broker.host, self.broker.port, keepalive=self.keepalive)
         self._thread = threading.Thread(target=self._run, name="mqtt-ingest", daemon=True)
