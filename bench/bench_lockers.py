@@ -4,16 +4,21 @@
    10 % door alarms) are queued on the broker for a persistent session, then drained: once by a
    bare paho subscriber that only counts, once by the portal's ingest, which validates, stores
    (one transaction per batch, acknowledging after the commit) and pushes to the board's room.
-   900 stays under Mosquitto's default queue of 1000 messages per client. Reported: messages/s
-   of each (median of the rounds) and their ratio (goal ≥ 0.5).
+   900 stays under Mosquitto's default queue of 1000 messages per client (for BENCH_BROKER=system).
+   Reported: messages/s of each (median of the rounds) and their ratio (goal ≥ 0.5).
 2. Latency. `flask serve` runs with its in-process ingest against the same broker; a Socket.IO
    client logged in as the pickup point's kiosk watches the board's room; a locker publishes
    compartment states at 200 messages/s. Each push names the locker's latest seq applied, so
    every message's latency is (first push covering its seq) − (publish time). Reported: p50,
    p99 (goal p99 < 250 ms).
 
-Broker: Mosquitto at 127.0.0.1:1883 when it answers, else the embedded amqtt broker.
-`python -m bench lockers`; BENCH_ROUNDS, BENCH_LATENCY_S change the sizes.
+Broker: a Mosquitto of the bench's own with the production configuration (deploy/mosquitto:
+logins, topic ACL, 1000 messages in flight, so the ingest can take a backlog in big batches);
+BENCH_BROKER=system uses the machine's broker at 127.0.0.1:1883 as it is configured (Mosquitto's
+default of 20 in flight makes the ingest acknowledge the first 20 of a backlog before it gets
+more), BENCH_BROKER=embedded the amqtt broker of `make run`; without Mosquitto, amqtt.
+`python -m bench lockers`; BENCH_ROUNDS, BENCH_LATENCY_S change the sizes, BENCH_DATABASE_URL
+the database (SQLite in a temporary folder by default).
 """
 
 import asyncio
@@ -21,6 +26,7 @@ import http.cookiejar
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -32,6 +38,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -45,6 +52,8 @@ LATENCY_S = float(os.environ.get("BENCH_LATENCY_S", 15))
 RATE = 200
 COMPARTMENTS = [f"A{n:02d}" for n in range(1, 9)]
 DEVICE = "bench-1"
+PORTAL_USER = "linli-portal"
+DEPLOY = ROOT_DIR / "deploy" / "mosquitto"
 
 
 # ------------------------------------------------------------------ broker and world
@@ -64,19 +73,72 @@ def answers(host: str, port: int) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Broker:
+    host: str
+    port: int
+    kind: str
+    shared: bool  # other clients use it too: each phase takes a topic root of its own
+
+    def root(self) -> str:
+        return f"bench-{uuid.uuid4().hex[:8]}" if self.shared else "linli"
+
+
 @contextmanager
 def broker():
-    """(host, port, kind): Mosquitto if it answers, else the embedded broker."""
-    if answers("127.0.0.1", 1883) and os.environ.get("BENCH_EMBEDDED_BROKER") != "1":
-        yield "127.0.0.1", 1883, "mosquitto"
-        return
-    from portal.iot.broker import EmbeddedBroker
+    """A Mosquitto of the bench's own, started with deploy/mosquitto/linli.conf (logins, the
+    topic ACL, queue and in-flight limits as in production) on a free port; with
+    BENCH_BROKER=system the machine's broker at 127.0.0.1:1883 as it is configured (Mosquitto's
+    default allows 20 messages in flight per client); the embedded amqtt broker where there is no
+    Mosquitto (or BENCH_BROKER=embedded)."""
+    wanted = os.environ.get("BENCH_BROKER", "deploy")
+    binary, passwd = shutil.which("mosquitto") or "/usr/sbin/mosquitto", shutil.which("mosquitto_passwd")
+    if wanted == "system" and answers("127.0.0.1", 1883):
+        yield Broker("127.0.0.1", 1883, "mosquitto at 127.0.0.1:1883 (its own configuration)", True)
+    elif wanted != "embedded" and Path(binary).exists() and passwd:
+        with deployed_mosquitto(binary, passwd) as port:
+            yield Broker("127.0.0.1", port, "mosquitto with deploy/mosquitto/linli.conf", False)
+    else:
+        from portal.iot.broker import EmbeddedBroker
 
-    embedded = EmbeddedBroker("127.0.0.1", free_port(), check=lambda u, p: p == PASSWORD).start()
+        embedded = EmbeddedBroker("127.0.0.1", free_port(), check=lambda u, p: p == PASSWORD).start()
+        try:
+            yield Broker(embedded.host, embedded.port, "amqtt (embedded)", True)
+        finally:
+            embedded.stop()
+
+
+@contextmanager
+def deployed_mosquitto(binary: str, passwd: str):
+    """Mosquitto with the production configuration; the portal's user and the bench locker's."""
+    folder = Path(tempfile.mkdtemp(prefix="linli-bench-mosquitto-"))
+    folder.chmod(0o755)  # started as root, mosquitto reads its files as its own user
+    port = free_port()
+    password_file = folder / "linli.passwd"
+    for flags, user in ((["-c"], PORTAL_USER), ([], DEVICE)):
+        subprocess.run([passwd, *flags, "-b", str(password_file), user, PASSWORD], check=True)
+    password_file.chmod(0o644)
+    conf = (
+        (DEPLOY / "linli.conf")
+        .read_text()
+        .replace("listener 1883", f"listener {port} 127.0.0.1")
+        .replace("/etc/mosquitto/linli.passwd", str(password_file))
+        .replace("/etc/mosquitto/linli.acl", str(DEPLOY / "linli.acl"))
+        .replace("/var/lib/mosquitto/", f"{folder}/")
+    )
+    (folder / "linli.conf").write_text(conf)
+    process = subprocess.Popen([binary, "-c", str(folder / "linli.conf")], stderr=subprocess.DEVNULL)
     try:
-        yield embedded.host, embedded.port, "amqtt (embedded)"
+        deadline = time.monotonic() + 10
+        while not answers("127.0.0.1", port):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the bench's Mosquitto did not start")
+            time.sleep(0.1)
+        yield port
     finally:
-        embedded.stop()
+        process.terminate()
+        process.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def config(database_url: str) -> dict:
@@ -185,7 +247,7 @@ class Locker:
         return [self.alarm() if n % 10 == 9 else self.state() for n in range(count)]
 
 
-def client(host, port, client_id=None, clean=True, username="bench") -> mqtt.Client:
+def client(host, port, client_id=None, clean=True, username=PORTAL_USER) -> mqtt.Client:
     paho = mqtt.Client(
         mqtt.CallbackAPIVersion.VERSION2,
         client_id=client_id or f"b-{uuid.uuid4().hex[:10]}",
@@ -235,7 +297,7 @@ def bare_round(host, port, root, messages) -> float:
     sub = mqtt.Client(
         mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False, protocol=mqtt.MQTTv311
     )
-    sub.username_pw_set("bench", PASSWORD)
+    sub.username_pw_set(PORTAL_USER, PASSWORD)
     sub.on_message = on_message
     sub.connect(host, port)
     sub.loop_start()
@@ -247,16 +309,17 @@ def bare_round(host, port, root, messages) -> float:
     return (len(times) - 1) / (times[-1] - times[0])
 
 
-def timed_ingest(app, url, root, client_id):
-    """The portal's ingest, noting when it read its first message and when it finished a batch
-    (so the bench can wait without polling it: a thread waking every millisecond would take the
-    interpreter lock from the ingest it measures)."""
+def timed_ingest(app, url, root, client_id, target=0):
+    """The portal's ingest, noting when it read its first message and when it had applied
+    `target` of them (an event, so the bench waits without polling: a thread waking every
+    millisecond would take the interpreter lock from the ingest it measures)."""
     from portal.iot.client import Ingest
     from portal.lockers.ingest import LockerHandlers
 
     class TimedIngest(Ingest):
         first_at = None
         settled_at = None
+        finished = threading.Event()
 
         def _take(self, item):
             if self.first_at is None:
@@ -265,7 +328,10 @@ def timed_ingest(app, url, root, client_id):
 
         def _apply(self, items):
             super()._apply(items)
-            self.settled_at = time.perf_counter()
+            # (retained states the broker sends again on subscribing are stale, not applied)
+            if target and self.counters["applied"] >= target and self.settled_at is None:
+                self.settled_at = time.perf_counter()
+                self.finished.set()
 
     return TimedIngest(app, LockerHandlers(), url=url, topic_root=root, client_id=client_id)
 
@@ -273,26 +339,20 @@ def timed_ingest(app, url, root, client_id):
 def ingest_round(app, host, port, root, messages) -> tuple[float, dict]:
     """Messages/s the portal's ingest drains, validated, stored and pushed."""
     client_id = f"bench-ingest-{uuid.uuid4().hex[:8]}"
-    url = f"mqtt://bench:{PASSWORD}@{host}:{port}"
+    url = f"mqtt://{PORTAL_USER}:{PASSWORD}@{host}:{port}"
     first = timed_ingest(app, url, root, client_id).start()
     first.wait_connected(10)
     time.sleep(0.3)
     first.stop()
     publish_all(host, port, messages)
-    ingest = timed_ingest(app, url, root, client_id).start()
     target = len(messages)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        counters = ingest.counters
-        if counters["applied"] + counters["stale"] + counters["duplicate"] + counters["errors"] >= target:
-            break
-        time.sleep(0.05)
+    ingest = timed_ingest(app, url, root, client_id, target).start()
+    if not ingest.finished.wait(120):
+        raise RuntimeError(f"ingest applied {ingest.counters['applied']} of {target} in 120 s")
     snapshot = ingest.counters.snapshot()
     rate = (target - 1) / (ingest.settled_at - ingest.first_at)
     ingest.stop()
     forget(host, port, client_id)
-    if snapshot["applied"] < target:
-        raise RuntimeError(f"ingest applied {snapshot['applied']} of {target}: {snapshot}")
     return rate, snapshot
 
 
@@ -302,8 +362,7 @@ def forget(host, port, client_id) -> None:
     c.loop_stop()
 
 
-def throughput(app, host, port) -> dict:
-    root = f"bench-{uuid.uuid4().hex[:8]}"
+def throughput(app, host, port, root) -> dict:
     locker = Locker(root)
     publish_all(host, port, [locker.status()])
     from portal.iot.client import Ingest
@@ -312,7 +371,7 @@ def throughput(app, host, port) -> dict:
     warm = Ingest(
         app,
         LockerHandlers(),
-        url=f"mqtt://bench:{PASSWORD}@{host}:{port}",
+        url=f"mqtt://{PORTAL_USER}:{PASSWORD}@{host}:{port}",
         topic_root=root,
         client_id=f"bench-warm-{uuid.uuid4().hex[:6]}",
     ).start()
@@ -352,7 +411,7 @@ def serve(database_url, host, port, root) -> tuple[subprocess.Popen, str]:
         PORTAL_SECRET_KEY="bench-secret",
         PORTAL_LOG_LEVEL="WARNING",
         PORTAL_PASSWORD_HASH=json.dumps({"time_cost": 1, "memory_cost": 1024, "parallelism": 1}),
-        PORTAL_MQTT_URL=f"mqtt://bench:{PASSWORD}@{host}:{port}",
+        PORTAL_MQTT_URL=f"mqtt://{PORTAL_USER}:{PASSWORD}@{host}:{port}",
         PORTAL_MQTT_TOPIC_ROOT=root,
         PORTAL_MQTT_CLIENT_ID=f"bench-serve-{uuid.uuid4().hex[:8]}",
         PORTAL_LOGIN_RATE_LIMIT="1000 per minute",
@@ -419,8 +478,7 @@ async def watch(
                     received.append((now, payload.get("seq") or 0))
 
 
-def latency(database_url, world, host, port) -> dict:
-    root = f"bench-{uuid.uuid4().hex[:8]}"
+def latency(database_url, world, host, port, root) -> dict:
     process, url = serve(database_url, host, port, root)
     received: list = []
     ready, stop = threading.Event(), threading.Event()
@@ -491,13 +549,14 @@ def main() -> int:
     from portal import create_app
     from portal.lockers.runtime import settle_heap
 
-    with tempfile.TemporaryDirectory() as tmp, broker() as (host, port, kind):
+    with tempfile.TemporaryDirectory() as tmp, broker() as mq:
+        host, port = mq.host, mq.port
         database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
         app = create_app(config(database_url))
         world = make_world(app)
         settle_heap()  # as the ingest's start-up in `flask serve` and `flask lockers ingest` does
-        print(f"broker: {kind} at {host}:{port}; database: {database_url.split(':')[0]}", flush=True)
-        result = throughput(app, host, port)
+        print(f"broker: {mq.kind} at {host}:{port}; database: {database_url.split(':')[0]}", flush=True)
+        result = throughput(app, host, port, mq.root())
         print(
             f"throughput ({result['rounds']} rounds of {result['per_round']} messages, median):", flush=True
         )
@@ -510,7 +569,7 @@ def main() -> int:
         )
         print(f"  last ingest round: {result['last_counters']}", flush=True)
         print(f"  load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
-        lat = latency(database_url, world, host, port)
+        lat = latency(database_url, world, host, port, mq.root())
         print(
             f"latency locker event → kiosk socket at {lat['rate_sent']} msg/s "
             f"({lat['messages']} messages, {lat['pushes']} pushes):"
