@@ -51,7 +51,14 @@ def populate(world):
     world.objects.update(point=point, other_point=other, locker=locker, alarm=alarm, note=note)
 
 
-PLATFORM = {"anonymous": "login", "resident": 403, "admin": 403, "outsider_admin": 403, "platform": "ok"}
+PLATFORM = {
+    "anonymous": "login",
+    "resident": 403,
+    "outsider": 403,
+    "admin": 403,
+    "outsider_admin": 403,
+    "platform": "ok",
+}
 
 ROUTES = [
     Route("lockers.platform_sightings", "GET", lambda w: "/platform/lockers", PLATFORM),
