@@ -213,7 +213,7 @@ class DemoDriver:
         self._typed: dict[str, float] = {}  # code -> when it was typed (people don't retype at once)
         self._comes_after: dict[str, timedelta] = {}  # code -> how long its resident waits
         self.pickup_after_s = float(app.config.get("MQTT_SIMULATE_PICKUP_AFTER_S", 60))
-        self.restock_every_s = float(app.config.get("MQTT_SIMULATE_RESTOCK_EVERY_S", 120))
+        self.restock_every_s = float(app.config.get("MQTT_SIMULATE_RESTOCK_EVERY_S", 180))
         self._restocked_at = time.monotonic()  # the seeded orders come first
         self.done: list[str] = []
 
