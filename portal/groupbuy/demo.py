@@ -291,8 +291,9 @@ DELIVERIES = [
 
 
 def deliver_to_locker(point: PickupPoint, rng) -> GroupBuy | None:
-    """A small buy of the point's leader that succeeded a moment ago, its orders waiting at this
-    locker point for the courier's deposit (the demo driver calls it when the lockers run empty)."""
+    """A small buy of the community's leader that succeeded a moment ago, neighbours' orders
+    waiting at this locker point for the courier's deposit (the demo driver calls it when the
+    lockers run empty)."""
     leader = db.session.scalar(
         sa.select(Membership).where(
             Membership.community_id == point.community_id,
@@ -300,6 +301,8 @@ def deliver_to_locker(point: PickupPoint, rng) -> GroupBuy | None:
             Membership.roles.op("&")(int(Role.LEADER)) != 0,
         )
     )
+    if leader is None:
+        return None
     residents = db.session.scalars(
         sa.select(User)
         .join(Membership, Membership.user_id == User.id)
@@ -307,11 +310,12 @@ def deliver_to_locker(point: PickupPoint, rng) -> GroupBuy | None:
             Membership.community_id == point.community_id,
             Membership.status == MembershipStatus.ACTIVE,
             Membership.roles.op("&")(int(Role.RESIDENT)) != 0,
+            Membership.user_id != leader.user_id,
             User.is_device.is_(False),
         )
         .order_by(User.id)
     ).all()
-    if leader is None or not residents:
+    if not residents:
         return None
     title, category, unit, price, reference_price, picture = rng.choice(DELIVERIES)
     buy = _buy(leader, [point], title, category, unit, price, reference_price, 1, 1, picture=picture)

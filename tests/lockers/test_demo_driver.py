@@ -6,8 +6,10 @@ import random
 import pytest
 import sqlalchemy as sa
 
+from portal.accounts.models import User
 from portal.core.db import db
 from portal.demo import seed_demo
+from portal.groupbuy.demo import LEADER
 from portal.groupbuy.models import BuyStatus, GroupBuy, Order, OrderStatus
 from portal.lockers.demo import DEMO_LOCKERS
 from portal.lockers.models import Compartment, Locker
@@ -36,6 +38,7 @@ def test_an_emptied_demo_locker_bank_gets_the_next_delivery_and_the_courier_depo
     )
     seeded = set(db.session.scalars(waiting))
     assert seeded
+    leader_id = db.session.scalar(sa.select(User.id).where(User.phone == LEADER))
     app.config["MQTT_SIMULATE_RESTOCK_EVERY_S"] = 0
     driver = DemoDriver(app, Fleet(locker), rng=random.Random(4))
 
@@ -61,6 +64,8 @@ def test_an_emptied_demo_locker_bank_gets_the_next_delivery_and_the_courier_depo
     delivered = set(db.session.scalars(waiting)) - seeded
     assert 2 <= len(delivered) <= 4
     buys = db.session.scalars(sa.select(GroupBuy).join(Order).where(Order.reference.in_(delivered))).unique()
-    assert [buy.status for buy in buys] == [BuyStatus.SUCCEEDED]
+    assert [(buy.status, buy.leader_id) for buy in buys] == [(BuyStatus.SUCCEEDED, leader_id)]
+    buyers = set(db.session.scalars(sa.select(Order.user_id).where(Order.reference.in_(delivered))))
+    assert leader_id not in buyers  # neighbours order, not the leader from her own buy
     step_until("deposit")
     wait_for(lambda: in_lockers() & delivered)
