@@ -83,3 +83,15 @@ def run_board(world, server, sim, browser_page, order):
     page.context.set_offline(False)
     page.wait_for_selector("#live-status[hidden]", state="attached", timeout=30000)
     assert page.evaluate("window.__noReload") is True
+
+    # the admin follows the same locker on a phone: its events, without sideways scrolling
+    admin = browser_page(viewport=PHONE)
+    log_in(admin, server.url, world.admin, f"/admin/lockers/{world.locker.id}")
+    admin.wait_for_selector(f'.lk-table td:has-text("{order.reference}")')
+    for language in ("zh", "en"):
+        if language == "en":
+            admin.click("header button:has-text('English')")
+            admin.wait_for_selector("h2:has-text('Recent events')")
+        overflow = admin.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the locker page is wider than the phone by {overflow}px ({language})"
+        screenshot(admin, f"lockers-admin-locker-{language}")
