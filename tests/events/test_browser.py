@@ -10,6 +10,7 @@ from portal.community.models import Role
 from portal.core.db import utcnow
 from tests.conftest import PHONE, TEST_PASSWORD, screenshot
 from tests.events.helpers import make_event
+from tests.iot.mqtt import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +49,8 @@ def test_sign_up_ticket_and_check_in_with_live_count(live_server, make, browser_
     admin_page.goto(f"{server.url}/events/{event.id}/admin")
     counts = admin_page.locator(f"#event-counts-{event.id}")
     assert counts.locator('[data-count="checked-in"]').inner_text() == "0"
-    admin_page.wait_for_function("document.body.dataset.liveState === 'connected'")
+    # (polled from here: wait_for_function evaluates its string in the page, which the CSP forbids)
+    wait_for(lambda: admin_page.evaluate("document.body.dataset.liveState") == "connected")
 
     # the resident finds the event and signs up with one companion
     page = browser_page(viewport=PHONE, locale=locale)

@@ -165,7 +165,8 @@ def test_group_buy_from_opening_to_pickup(live_server, make, browser_page, tmp_p
     wang_page.locator(f"a[href='/groupbuy/orders/{wang_order.id}']").click()
     code = wang_page.locator(".gb-code").inner_text().replace(" ", "")
     assert code == wang_order.pickup_code and len(code) == 8
-    assert wang_page.locator("img.gb-qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    # decode() waits for the image to load (and fails for a broken one); it may still be loading
+    assert wang_page.locator("img.gb-qr").evaluate("img => img.decode().then(() => img.naturalWidth > 0)")
     screenshot(wang_page, f"groupbuy-8-resident-code-{lang}")
 
     # the leader verifies by typing the code

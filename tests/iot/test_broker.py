@@ -105,10 +105,18 @@ def test_qos1_messages_wait_for_a_persistent_session(broker):
     portal = Client(broker, "linli-portal", "portal-pw", client_id="portal-persistent", clean=False)
     portal.subscribe(f"{ROOT}/v1/lockers/#")
     portal.close()
+    # a second subscriber, connected throughout, shows when the broker has routed all five
+    # (amqtt acknowledges a publish before routing it: reconnecting earlier races the last one)
+    observer = Client(broker, "linli-portal", "portal-pw")
+    observer.subscribe(f"{ROOT}/v1/lockers/#")
     north1 = Client(broker, "north-1", "n1-pw")
     for n in range(5):
         north1.publish(f"{ROOT}/v1/lockers/north-1/events", f"e{n}".encode())
     north1.close()
+    deadline = time.monotonic() + 5
+    while len(observer.messages) < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    observer.close()
     back = Client(broker, "linli-portal", "portal-pw", client_id="portal-persistent", clean=False)
     try:
         deadline = time.monotonic() + 5
