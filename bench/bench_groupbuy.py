@@ -79,8 +79,9 @@ def make_world(database_url: str, uploads: str) -> dict:
     from portal.community.models import Membership, MembershipStatus, Role
     from portal.community.services import create_community
     from portal.core.db import db, utcnow
-    from portal.groupbuy.demo import _picture
-    from portal.groupbuy.services import BuyInput, create_buy, join_buy
+    from portal.demo.groupbuy import _picture
+    from portal.groupbuy.services.buys import BuyInput, create_buy
+    from portal.groupbuy.services.joining import join_buy
     from portal.pickup.models import PickupKind, PickupPoint
 
     app = create_app(
