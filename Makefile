@@ -49,7 +49,7 @@ help:
 	@echo "  make test          pytest on SQLite; again on PostgreSQL when CI=true or one"
 	@echo "                     answers at 127.0.0.1:5432  (PYTEST_ARGS='-k lockers -x')"
 	@echo "  make bench         benchmarks (python -m bench; BENCH_ARGS=...)"
-	@echo "  make lint          ruff check"
+	@echo "  make lint          ruff check, and lint-imports (the domains' declared order)"
 	@echo "  make i18n          extract strings and update the .po catalogues ($(LOCALES))"
 	@echo "  make translations  compile .po -> .mo (part of setup)"
 	@echo "  make clean         remove build outputs and caches (keeps .venv, node_modules, instance/)"
@@ -111,12 +111,16 @@ update-catalogue = \
 	        --init-missing --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date; \
 	done
 
+PO_FILES = $(wildcard portal/translations/*/LC_MESSAGES/messages.po portal/*/translations/*/LC_MESSAGES/messages.po)
+
 i18n: $(VENV_STAMP)
 	$(call heading,Extracting strings and updating the catalogues ($(LOCALES)))
+	@$(BIN)/python scripts/i18n_carry.py remember .i18n-known.json $(PO_FILES)
 	@set -- $(TRANSLATIONS) $(SHARED_SOURCES); $(update-catalogue)
 	@for d in $(DOMAIN_CATALOGUES); do \
 	    set -- portal/$$d/translations portal/$$d $$(ls -d templates/$$d 2>/dev/null); $(update-catalogue) \
 	done
+	@$(BIN)/python scripts/i18n_carry.py fill .i18n-known.json $(PO_FILES) && rm -f .i18n-known.json
 	@$(MAKE) translations
 
 # --- Running -----------------------------------------------------------------------------
@@ -160,6 +164,8 @@ bench: setup
 lint: $(VENV_STAMP)
 	$(call heading,ruff check)
 	@$(BIN)/ruff check .
+	$(call heading,lint-imports (the domains' order: pyproject.toml [tool.importlinter]))
+	@$(BIN)/lint-imports --no-cache
 
 # --- Cleaning ----------------------------------------------------------------------------
 

@@ -63,6 +63,13 @@ def run_migrations_online():
         )
         with context.begin_transaction():
             context.run_migrations()
+        # SQLite keeps no statistics unless asked: give the planner its statistics now (and the
+        # periodic jobs keep them current, core.scheduler); PostgreSQL's autovacuum does this
+        from portal.core.db import optimize
+
+        analysed = optimize(connection)
+        if analysed:
+            logger.info("Analysed for the query planner: %s", ", ".join(analysed))
 
 
 if context.is_offline_mode():

@@ -19,12 +19,17 @@ DOMAINS = (
     "notifications",
     "events",
     "pickup",
+    "trace",
     "groupbuy",
     "points",
     "lockers",
+    "reviews",
+    "demand",
+    "aftersales",
     "neighbors",
     "moderation",
     "boards",
+    "data_rights",
 )
 
 
@@ -42,16 +47,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(env_overrides())
     app.config.update(overrides or {})
     _finish_config(app)
+    if app.config["PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXIES"])  # rate limits count per client address, not nginx's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)
-
-    from portal import cli
-
-    cli.register(app)
     return app
 
 
@@ -72,6 +78,8 @@ def _finish_config(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(["translations", *domain_catalogues]))
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    if app.config.get("REMEMBER_COOKIE_SECURE") is None:  # one setting for both login cookies
+        app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
 
 def _init_extensions(app: Flask) -> None:
@@ -106,11 +114,15 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.core.health import bp as health_bp
     from portal.core.i18n import bp as i18n_bp
+    from portal.core.inputs import register_converters
     from portal.core.uploads import bp as uploads_bp
 
+    register_converters(app)
     for name in DOMAINS:
         app.register_blueprint(import_module(f"portal.{name}").bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(uploads_bp)
 
@@ -118,13 +130,15 @@ def _register_blueprints(app: Flask) -> None:
 def _register_request_hooks(app: Flask) -> None:
     from flask import request
 
-    from portal.core.access import current_membership
+    from portal.community.access import membership_globals
+    from portal.core import inputs, localtime, masking
     from portal.core.db import begin_write
     from portal.core.errors import register_error_handlers
     from portal.core.htmx import add_vary_header
-    from portal.core.i18n import template_globals
-    from portal.core.nav import nav_for
+    from portal.core.i18n import language_globals
     from portal.core.security import add_security_headers
+
+    app.before_request(inputs.drop_nul_bytes)  # first: every other hook and view sees clean input
 
     @app.before_request
     def writes_start_immediately():
@@ -133,6 +147,8 @@ def _register_request_hooks(app: Flask) -> None:
 
     app.after_request(add_vary_header)
     app.after_request(add_security_headers)
-    app.context_processor(template_globals)
-    app.context_processor(lambda: nav_for(current_membership()))
+    app.context_processor(language_globals)
+    app.context_processor(membership_globals)
+    localtime.register_filters(app)
+    masking.register_globals(app)
     register_error_handlers(app)

@@ -24,15 +24,23 @@ class DefaultConfig:
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = None  # None: as SESSION_COOKIE_SECURE
     LOGIN_SESSION_HOURS = 24 * 14
     KIOSK_SESSION_DAYS = 365
 
     # argon2id cost; tests lower it to keep the suite fast
     PASSWORD_HASH = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 
-    LOGIN_RATE_LIMIT = "10 per 10 minutes"
+    LOGIN_RATE_LIMIT = "10 per 10 minutes"  # attempts on one phone number from one address
+    # failed logins from one address, whatever the phone numbers: guessing across many accounts.
+    # Only failures count, so neighbours behind one address still log in; and no limit is keyed
+    # by the phone number alone, so a stranger cannot lock a resident out by failing with hers.
+    LOGIN_FAILURES_PER_ADDRESS = "30 per 10 minutes"
+    # opening a batch's public trace page (or its JSON) per address: a phone scanning codes, not a crawler
+    TRACE_PAGE_RATE_LIMIT = "60 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     REDIS_URL = None  # Socket.IO message queue and rate-limit store when several processes run
+    PROXIES = 0  # reverse proxies in front (nginx: 1): the client's address and scheme come from them
 
     INVITE_TTL_HOURS = 72
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024

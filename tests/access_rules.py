@@ -109,4 +109,5 @@ ROUTES = [
     Route("notifications.read_all", "POST", lambda w: "/notifications/read", MEMBERS),
     Route("notifications.badge", "GET", lambda w: "/notifications/badge", MEMBERS),
     Route("i18n.set_locale", "POST", lambda w: "/locale", ANYONE, data=lambda w: {"locale": "en"}),
+    Route("health.healthz", "GET", lambda w: "/healthz", {**ANYONE, "platform": "ok"}),
 ]

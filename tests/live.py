@@ -1,6 +1,7 @@
 """A real running portal for tests that need concurrency or a browser, and a tiny HTTP client.
 
-`LiveServer(database_url).start()` runs gunicorn (several worker processes, threads) or the
+`LiveServer(database_url).start()` runs gunicorn (several worker processes, threads), the
+production web process (gunicorn's gevent worker, deploy/web/gunicorn.conf.py) or the
 Socket.IO-capable development server against the test's database; `HttpSession` logs in and
 posts forms with the CSRF token, as a browser would.
 """
@@ -54,6 +55,9 @@ class LiveServer:
         self.process = None
 
     def command(self) -> list[str]:
+        if self.kind == "production":
+            config = "deploy/web/gunicorn.conf.py"  # binds to PORTAL_BIND
+            return [str(BIN / "gunicorn"), "-c", config, "--log-level", "warning", "wsgi:app"]
         if self.kind == "gunicorn":
             return [
                 str(BIN / "gunicorn"), "-w", str(self.workers), "-k", "gthread", "--threads", "8",
@@ -63,8 +67,10 @@ class LiveServer:
 
     def start(self, timeout: float = 30) -> "LiveServer":
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 — open while the server runs; stop() closes it
+        env = server_env(self.database_url, **self.config)
+        env["PORTAL_BIND"] = f"127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            self.command(), cwd=ROOT, env=server_env(self.database_url, **self.config),
+            self.command(), cwd=ROOT, env=env,
             stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
@@ -142,6 +148,10 @@ class HttpSession:
             raise AssertionError(f"login failed for {phone}: {status} {text[:200]}")
         self.csrf = None  # the session changed; fetch a fresh token for the next post
         return self
+
+    def cookie_header(self) -> str:
+        """The session's cookies as a Cookie header (for a Socket.IO client of the same person)."""
+        return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.cookies)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -44,6 +44,26 @@ def test_an_unexpected_error_is_a_500_page_and_logged(app, client, caplog):
     assert any("unhandled error" in r.message for r in caplog.records)
 
 
+def test_a_failed_statement_is_rolled_back_before_the_error_page(app, make, auth):
+    """On PostgreSQL a failed statement aborts the transaction: the error page, which reads the
+    person's community, would fail too and leave the server's bare page, without our headers."""
+    import sqlalchemy as sa
+
+    from portal.core.db import db
+
+    @app.get("/failed-statement-for-test")
+    def failed_statement():
+        db.session.execute(sa.text("SELECT no_such_column FROM users"))
+
+    community = make.community("幸福里")
+    client = auth.login(make.member(community).user)
+    response = client.get("/failed-statement-for-test", headers={"Accept-Language": "en"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500 and "Something went wrong" in page
+    assert "幸福里" in page  # the page still knows whose it is
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
 def test_security_headers_and_a_csp_without_inline_script(client):
     response = client.get("/login")
     csp = response.headers["Content-Security-Policy"]

@@ -38,6 +38,14 @@ def authenticate(phone: str, password: str) -> User | None:
     return user
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Is this the user's password? (A deleted account's password matches nothing.)"""
+    try:
+        return _hasher().verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def _dummy_hash() -> str:
     cache = current_app.extensions.setdefault("dummy_password_hash", {})
     if "hash" not in cache:
@@ -52,6 +60,14 @@ def create_user(phone: str, display_name: str, password: str) -> User:
     user = User(phone=phone, display_name=display_name.strip(), password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
+    return user
+
+
+def account_with_phone(phone: str, field: str = "phone") -> User:
+    """The account registered with this mobile number (a DomainError on `field` if none)."""
+    user = db.session.scalar(sa.select(User).where(User.phone == phone))
+    if user is None:
+        raise DomainError(_l("No account has this mobile number."), field)
     return user
 
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import current_app, request, session
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from portal.accounts import bp
@@ -14,12 +15,12 @@ from portal.accounts.services import (
     set_password,
     start_login_session,
 )
-from portal.community.services import active_memberships
 from portal.core.access import login_required
 from portal.core.db import db
 from portal.core.forms import invalid
 from portal.core.htmx import redirect_to, render
 from portal.core.i18n import safe_next
+from portal.core.sections import sections
 from portal.extensions import limiter
 
 
@@ -29,6 +30,14 @@ def _login_rate_key() -> str:
 
 def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def failures_per_address() -> str:
+    return current_app.config["LOGIN_FAILURES_PER_ADDRESS"]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 422
 
 
 def log_in(user, remember: bool) -> None:
@@ -45,6 +54,8 @@ def log_in(user, remember: bool) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, key_func=_login_rate_key, methods=["POST"])
+@limiter.limit(failures_per_address, key_func=get_remote_address, methods=["POST"], deduct_when=_failed,
+               scope="login-failures")
 def login():
     """The login form; a wrong phone or password gets one message for both."""
     form = LoginForm()
@@ -81,9 +92,9 @@ def logout():
 @bp.route("/me", methods=["GET", "POST"])
 @login_required
 def me():
-    """The person's account: communities, language, password."""
+    """The person's account: their communities (a section of the community domain), password."""
     form = PasswordChangeForm()
-    context = {"memberships": active_memberships(current_user)}
+    context = {"sections": sections("accounts.me", user=current_user)}
     if request.method == "POST":
         if not form.validate():
             return invalid("accounts/me.html", "password_form", form, **context)

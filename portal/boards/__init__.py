@@ -3,19 +3,27 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from portal.community.access import is_person
 from portal.core.nav import register_tab
+from portal.moderation.richtext import plain_excerpt, rich
 from portal.notifications.services import register_messages
 
 bp = Blueprint("boards", __name__)
 
 
-def _is_person(membership) -> bool:
-    from portal.neighbors.access import is_person
+@bp.app_template_filter("rich")
+def rich_filter(html: str):
+    """Residents' stored HTML for templates, cleaned once more on the way out (moderation.richtext)."""
+    return rich(html)
 
-    return is_person(membership)
+
+@bp.app_template_filter("excerpt")
+def excerpt_filter(html: str, length: int = 120) -> str:
+    """The plain text of residents' HTML, cut at `length` characters."""
+    return plain_excerpt(html, length)
 
 
-register_tab("boards.index", _l("Boards"), "💬", order=45, visible=_is_person)
+register_tab("boards.index", _l("Boards"), "💬", order=45, visible=is_person)
 
 register_messages(
     {

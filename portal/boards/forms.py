@@ -3,9 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
-from portal.accounts.forms import strip
+from portal.core.forms import Required, strip
 
 TAGS_HELP = _l("Separate tags with commas or spaces: 烘焙, 修家电")
 
@@ -14,7 +14,7 @@ class PostForm(FlaskForm):
     title = StringField(_l("Title"), [Optional(), Length(max=120)], filters=[strip])
     body = TextAreaField(
         _l("Post text"),
-        [InputRequired(_l("Write something.")), Length(max=5000)],
+        [Required(_l("Write something.")), Length(max=5000)],
         filters=[strip],
         description=_l("Plain text; <b>bold</b>, <i>italics</i> and links work."),
     )
@@ -24,14 +24,14 @@ class PostForm(FlaskForm):
 
 class ReplyForm(FlaskForm):
     body = TextAreaField(
-        _l("Reply"), [InputRequired(_l("Write something.")), Length(max=2000)], filters=[strip]
+        _l("Reply"), [Required(_l("Write something.")), Length(max=2000)], filters=[strip]
     )
 
 
 class TopicForm(FlaskForm):
     title = StringField(
         _l("Topic"),
-        [InputRequired(_l("Give the topic a title.")), Length(max=80)],
+        [Required(_l("Give the topic a title.")), Length(max=80)],
         filters=[strip],
         description=_l("For example 本周最佳菜谱分享 or 小区绿化建议"),
     )
@@ -47,18 +47,18 @@ class ListingForm(FlaskForm):
             SelectChoice("request", _l("am looking for it")),
         ],
         default="offer",
-        validators=[InputRequired()],
+        validators=[Required()],
     )
     title = StringField(
         _l("What"),
-        [InputRequired(_l("Say what the skill is.")), Length(max=120)],
+        [Required(_l("Say what the skill is.")), Length(max=120)],
         filters=[strip],
         description=_l("For example 教做手工 or 谁会修水管?"),
     )
     body = TextAreaField(_l("Details"), [Optional(), Length(max=2000)], filters=[strip])
     tags = StringField(
         _l("Skill tags"),
-        [InputRequired(_l("Add at least one skill tag.")), Length(max=200)],
+        [Required(_l("Add at least one skill tag.")), Length(max=200)],
         filters=[strip],
         description=TAGS_HELP,
     )
@@ -73,7 +73,7 @@ class ListingForm(FlaskForm):
 class RespondForm(FlaskForm):
     message = TextAreaField(
         _l("Message"),
-        [InputRequired(_l("Say a few words to your neighbour.")), Length(max=300)],
+        [Required(_l("Say a few words to your neighbour.")), Length(max=300)],
         filters=[strip],
     )
 
@@ -81,11 +81,11 @@ class RespondForm(FlaskForm):
 class NeedForm(FlaskForm):
     what = StringField(
         _l("What do you need?"),
-        [InputRequired(_l("Say what you need.")), Length(max=120)],
+        [Required(_l("Say what you need.")), Length(max=120)],
         filters=[strip],
         description=_l("For example 需要临时看孩子 or 帮忙搬柜子"),
     )
-    needed_on = DateField(_l("Day"), [InputRequired(_l("Choose the day."))])
+    needed_on = DateField(_l("Day"), [Required(_l("Choose the day."))])
     time_note = StringField(
         _l("Time"), [Optional(), Length(max=40)], filters=[strip], description=_l("For example 14:00–16:00")
     )
@@ -107,7 +107,7 @@ class OfferForm(FlaskForm):
 class GroupForm(FlaskForm):
     name = StringField(
         _l("Group name"),
-        [InputRequired(_l("Name the group.")), Length(max=40)],
+        [Required(_l("Name the group.")), Length(max=40)],
         filters=[strip],
         description=_l("For example 老人照护群 or 宠物互助群"),
     )

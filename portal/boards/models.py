@@ -41,6 +41,14 @@ class Moderated:
         return relationship("User", foreign_keys=[cls.author_id])
 
 
+def moderation_indexes(table: str) -> tuple[sa.Index, sa.Index]:
+    """The moderators' queue and its counts: items by status (oldest first), reported items."""
+    return (
+        sa.Index(f"ix_{table}_moderation", "community_id", "status", "created_at"),
+        sa.Index(f"ix_{table}_reported", "community_id", "report_count"),
+    )
+
+
 def _tag_table(name: str, item_table: str) -> sa.Table:
     return sa.Table(
         name,
@@ -75,6 +83,7 @@ class Post(Moderated, db.Model):
     __tablename__ = "board_posts"
     __table_args__ = (
         sa.Index("ix_board_posts_list", "community_id", "board", "parent_id", "last_activity_at"),
+        *moderation_indexes("board_posts"),
     )
 
     board: Mapped[str] = mapped_column(sa.String(12))
@@ -104,6 +113,7 @@ class SkillListing(Moderated, db.Model):
     """技能交换: an offer or a request, with skill tags and the points proposed for one exchange."""
 
     __tablename__ = "skill_listings"
+    __table_args__ = moderation_indexes("skill_listings")
 
     kind: Mapped[str] = mapped_column(sa.String(10))
     title: Mapped[str] = mapped_column(sa.String(120))
@@ -159,7 +169,10 @@ class HelpNeed(Moderated, db.Model):
     """互助日: what is needed, when, where, an optional points bounty."""
 
     __tablename__ = "help_needs"
-    __table_args__ = (sa.Index("ix_help_needs_day", "community_id", "needed_on", "state"),)
+    __table_args__ = (
+        sa.Index("ix_help_needs_day", "community_id", "needed_on", "state"),
+        *moderation_indexes("help_needs"),
+    )
 
     what: Mapped[str] = mapped_column(sa.String(120))
     details: Mapped[str] = mapped_column(sa.Text, default="")

@@ -5,9 +5,9 @@ from flask import request, url_for
 from flask_babel import gettext as _
 
 from portal.accounts.forms import PasswordResetForm
-from portal.accounts.models import User
-from portal.accounts.services import set_password
+from portal.accounts.services import account_with_phone, set_password
 from portal.community import bp
+from portal.community.access import current_membership, get_in_community, role_required
 from portal.community.forms import BuildingsForm, CommunityForm, RolesForm
 from portal.community.models import Community, Membership, MembershipStatus, Role
 from portal.community.services import (
@@ -15,40 +15,22 @@ from portal.community.services import (
     create_community,
     decide_application,
     invitation_chain,
+    members_query,
     parse_buildings,
+    pending_applications,
     remove_member,
     set_roles,
 )
-from portal.core.access import (
-    current_membership,
-    get_in_community,
-    platform_admin_required,
-    role_required,
-)
+from portal.core.access import platform_admin_required
 from portal.core.db import db
 from portal.core.errors import DomainError
-from portal.core.forms import attach_error, invalid
+from portal.core.forms import commit_or_422, invalid
 from portal.core.htmx import redirect_to, render
+from portal.core.paging import page_of, requested_page
+from portal.core.people import Duty, staff_views
 from portal.notifications.services import notify
 
 MEMBERS_PAGE_SIZE = 50
-
-
-def _members_query(community_id: int, search: str, status: str):
-    query = (
-        sa.select(Membership)
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.community_id == community_id)
-        .order_by(User.display_name)
-    )
-    if status in set(MembershipStatus):
-        query = query.where(Membership.status == status)
-    else:
-        query = query.where(Membership.status == MembershipStatus.ACTIVE)
-    if search:
-        like = f"%{search}%"
-        query = query.where(sa.or_(User.display_name.ilike(like), User.phone.like(like)))
-    return query
 
 
 @bp.get("/admin/members")
@@ -57,10 +39,12 @@ def members():
     """Members of the community, searchable, with their roles."""
     search = request.args.get("q", "").strip()[:40]
     status = request.args.get("status", MembershipStatus.ACTIVE)
-    rows = db.session.scalars(
-        _members_query(current_membership().community_id, search, status).limit(MEMBERS_PAGE_SIZE)
-    ).all()
-    return render("community/admin/members.html", "rows", rows=rows, q=search, status_filter=status)
+    me = current_membership()
+    page = page_of(members_query(me, search, status), requested_page(), MEMBERS_PAGE_SIZE)
+    people = staff_views(Duty.ADMIN, me, [m.user_id for m in page])
+    return render(
+        "community/admin/members.html", "rows", rows=page, people=people, q=search, status_filter=status
+    )
 
 
 def _member_page(member, roles_form=None, password_form=None, status=200, **extra):
@@ -70,6 +54,7 @@ def _member_page(member, roles_form=None, password_form=None, status=200, **extr
         "member_forms",
         status=status,
         member=member,
+        people=staff_views(Duty.ADMIN, current_membership(), [member.user_id, member.invited_by_id]),
         roles_form=roles_form,
         password_form=password_form or PasswordResetForm(formdata=None),
         **extra,
@@ -89,14 +74,11 @@ def member_roles(member_id: int):
     """Change a member's roles."""
     target = get_in_community(Membership, member_id)
     form = RolesForm()
-    if not form.validate():
-        return _member_page(target, roles_form=form, status=422)
-    try:
-        set_roles(current_membership(), target, form.selected_roles())
-    except DomainError as error:
-        attach_error(form, error)
-        return _member_page(target, roles_form=form, status=422)
-    db.session.commit()
+    commit_or_422(
+        lambda: set_roles(current_membership(), target, form.selected_roles()),
+        lambda _error: _member_page(target, roles_form=form, status=422),
+        form,
+    )
     return _member_page(target, saved=_("Roles saved."))
 
 
@@ -119,11 +101,10 @@ def member_password(member_id: int):
 def member_remove(member_id: int):
     """Take a member out of the community."""
     target = get_in_community(Membership, member_id)
-    try:
-        remove_member(current_membership(), target)
-    except DomainError as error:
-        return _member_page(target, status=422, problem=error.message)
-    db.session.commit()
+    commit_or_422(
+        lambda: remove_member(current_membership(), target),
+        lambda error: _member_page(target, status=422, problem=error.message),
+    )
     return redirect_to(url_for("community.members"))
 
 
@@ -131,14 +112,7 @@ def member_remove(member_id: int):
 @role_required(Role.ADMIN)
 def applications():
     """Applications waiting for a decision."""
-    rows = db.session.scalars(
-        sa.select(Membership)
-        .where(
-            Membership.community_id == current_membership().community_id,
-            Membership.status == MembershipStatus.PENDING,
-        )
-        .order_by(Membership.created_at)
-    ).all()
+    rows = pending_applications(current_membership().community_id, requested_page())
     return render("community/admin/applications.html", "rows", rows=rows)
 
 
@@ -163,14 +137,11 @@ def buildings():
     community = db.session.get(Community, current_membership().community_id)
     form = BuildingsForm()
     if request.method == "POST":
-        if not form.validate():
-            return invalid("community/admin/buildings.html", "content", form, community=community)
-        try:
-            add_buildings(community, parse_buildings(form.buildings.data))
-        except DomainError as error:
-            attach_error(form, error)
-            return invalid("community/admin/buildings.html", "content", form, community=community)
-        db.session.commit()
+        commit_or_422(
+            lambda: add_buildings(community, parse_buildings(form.buildings.data)),
+            lambda _error: invalid("community/admin/buildings.html", "content", form, community=community),
+            form,
+        )
         return redirect_to(url_for("community.buildings"))
     return render("community/admin/buildings.html", "content", form=form, community=community)
 
@@ -179,8 +150,10 @@ def buildings():
 @role_required(Role.ADMIN)
 def invitations():
     """The invitation chain: who brought whom into the community."""
-    rows = invitation_chain(current_membership().community_id)
-    return render("community/admin/invitations.html", rows=rows)
+    me = current_membership()
+    rows = invitation_chain(me.community_id, requested_page())
+    people = staff_views(Duty.ADMIN, me, [i for m in rows for i in (m.user_id, m.invited_by_id)])
+    return render("community/admin/invitations.html", rows=rows, people=people)
 
 
 @bp.route("/platform/communities", methods=["GET", "POST"])
@@ -190,22 +163,16 @@ def platform_communities():
     form = CommunityForm()
     communities = db.session.scalars(sa.select(Community).order_by(Community.name)).all()
     if request.method == "POST":
-        if not form.validate():
+
+        def save():
+            phone = form.admin_phone.data
+            admin = account_with_phone(phone, "admin_phone") if phone else None
+            create_community(form.name.data, form.city.data, form.address.data, form.buildings.data, admin)
+
+        def again(_error):
             return invalid("community/platform.html", "form", form, communities=communities)
-        try:
-            admin_user = None
-            if form.admin_phone.data:
-                admin_user = db.session.scalar(sa.select(User).where(User.phone == form.admin_phone.data))
-                if admin_user is None:
-                    raise DomainError(_("No account has this mobile number."), "admin_phone")
-            create_community(
-                form.name.data, form.city.data, form.address.data, form.buildings.data, admin_user
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-            return invalid("community/platform.html", "form", form, communities=communities)
-        db.session.commit()
+
+        commit_or_422(save, again, form)
         return redirect_to(url_for("community.platform_communities"))
     return render("community/platform.html", "form", form=form, communities=communities)
 

@@ -3,12 +3,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.accounts.forms import AccountFieldsMixin, strip
+from portal.accounts.forms import AccountFieldsMixin
 from portal.community.models import Role
 from portal.community.services import ROLE_LABELS
+from portal.core.forms import Required, strip
+from portal.core.inputs import database_int, optional_int
 
 
 def unit_choices(community) -> list[SelectChoice]:
@@ -20,16 +22,12 @@ def unit_choices(community) -> list[SelectChoice]:
     ]
 
 
-def optional_int(value):
-    return int(value) if value not in (None, "") else None
-
-
 class UnitFieldMixin:
     unit = SelectField(
         _l("Building and unit"),
         coerce=optional_int,
         validate_choice=False,  # the service checks the unit belongs to the community
-        validators=[InputRequired(_l("Choose your building and unit."))],
+        validators=[Required(_l("Choose your building and unit."))],
     )
 
 
@@ -62,7 +60,7 @@ class MultiCheckboxField(SelectMultipleField):
 class RolesForm(FlaskForm):
     roles = MultiCheckboxField(
         _l("Roles"),
-        coerce=int,
+        coerce=database_int,
         choices=[SelectChoice(int(role), label) for role, label in ROLE_LABELS.items()],
     )
 
@@ -74,12 +72,12 @@ class RolesForm(FlaskForm):
 
 
 class CommunityForm(FlaskForm):
-    name = StringField(_l("Community name"), [InputRequired(), Length(max=80)], filters=[strip])
+    name = StringField(_l("Community name"), [Required(), Length(max=80)], filters=[strip])
     city = StringField(_l("City"), [Optional(), Length(max=40)], filters=[strip], default="")
     address = StringField(_l("Address"), [Optional(), Length(max=200)], filters=[strip], default="")
     buildings = TextAreaField(
         _l("Buildings and units"),
-        [InputRequired(), Length(max=5000)],
+        [Required(), Length(max=5000)],
         description=_l("One building per line, then its units: 1栋: 1单元, 2单元"),
     )
     admin_phone = StringField(
@@ -93,6 +91,6 @@ class CommunityForm(FlaskForm):
 class BuildingsForm(FlaskForm):
     buildings = TextAreaField(
         _l("Add buildings and units"),
-        [InputRequired(), Length(max=5000)],
+        [Required(), Length(max=5000)],
         description=_l("One building per line, then its units: 5栋: 1单元, 2单元"),
     )

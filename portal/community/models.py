@@ -17,6 +17,13 @@ class Role(enum.IntFlag):
     KIOSK = 16
 
 
+def roles_holding(role: Role) -> list[int]:
+    """Every roles value that includes `role`. `roles IN (…)` (or NOT IN) is what a query should
+    say: an index finds the holders and the planners estimate it from the column's statistics,
+    where `roles & role` reads every membership and PostgreSQL guesses it matches almost none."""
+    return [value for value in range(1, 1 << len(Role)) if value & role]
+
+
 class RoleFlags(sa.TypeDecorator):
     impl = sa.Integer
     cache_ok = True
@@ -85,7 +92,11 @@ class Membership(db.Model):
     """A person in a community: where they live, their roles, and how they came in."""
 
     __tablename__ = "memberships"
-    __table_args__ = (sa.UniqueConstraint("user_id", "community_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "community_id"),
+        sa.Index("ix_memberships_community_status", "community_id", "status", "created_at"),  # applications
+        sa.Index("ix_memberships_community_roles", "community_id", "roles"),  # holders of a role
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)

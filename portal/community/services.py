@@ -6,6 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.community.models import (
@@ -16,9 +17,13 @@ from portal.community.models import (
     MembershipStatus,
     Role,
     Unit,
+    roles_holding,
 )
 from portal.core.db import db, utcnow
 from portal.core.errors import DomainError
+from portal.core.masking import mask_name
+from portal.core.paging import Page, page_of
+from portal.core.people import name_search_clause
 from portal.core.signals import member_joined
 from portal.notifications.services import notify
 
@@ -124,6 +129,107 @@ def active_memberships(user: User) -> list[Membership]:
     )
 
 
+# what a list of members shows of each: their account, building and unit
+MEMBER_LOADING = (
+    selectinload(Membership.user),
+    selectinload(Membership.building),
+    selectinload(Membership.unit),
+)
+
+
+def members_query(viewer: Membership, search: str = "", status: str = MembershipStatus.ACTIVE):
+    """The admins' member list: members in a status (active by default), newest first; `search`
+    matches a full mobile number, a building or unit, or a name the admin may see."""
+    query = (
+        sa.select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.community_id == viewer.community_id, User.deleted_at.is_(None))
+        .options(*MEMBER_LOADING)
+        .order_by(Membership.created_at.desc(), Membership.id.desc())
+    )
+    status = status if status in set(MembershipStatus) else MembershipStatus.ACTIVE
+    query = query.where(Membership.status == status)
+    if search:
+        query = query.where(_member_search(viewer, search))
+    return query
+
+
+def _member_search(viewer: Membership, search: str):
+    """A member whose full number, building and unit ("3栋 1201", "1201") or visible name matches."""
+    building, _space, unit = search.partition(" ")
+    home = sa.select(Unit.id).join(Building, Building.id == Unit.building_id).where(
+        Unit.id == Membership.unit_id,
+        sa.or_(Unit.name == search, sa.and_(Building.name == building, Unit.name == unit.strip()))
+        if unit
+        else sa.or_(Unit.name == search, Building.name == search),
+    )
+    return sa.or_(User.phone == search, home.exists(), name_search_clause(viewer, search))
+
+
+def my_memberships(user: User) -> list[Membership]:
+    """The person's communities: active and pending memberships, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .where(
+                Membership.user_id == user.id,
+                Membership.status.in_([MembershipStatus.ACTIVE, MembershipStatus.PENDING]),
+            )
+            .order_by(Membership.created_at)
+        )
+    )
+
+
+def invites_of(inviter: Membership, limit: int = 20) -> list[Invite]:
+    """The latest invitations a member made to their community."""
+    return list(
+        db.session.scalars(
+            sa.select(Invite)
+            .where(Invite.inviter_id == inviter.user_id, Invite.community_id == inviter.community_id)
+            .order_by(Invite.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+APPLICATIONS_PAGE = 20
+
+
+def pending_applications(community_id: int, page: int = 1) -> Page:
+    """A page of the applications waiting for a decision, oldest first, with who applied."""
+    return page_of(
+        sa.select(Membership)
+        .where(Membership.community_id == community_id, Membership.status == MembershipStatus.PENDING)
+        .options(*MEMBER_LOADING)
+        .order_by(Membership.created_at, Membership.id),
+        page,
+        APPLICATIONS_PAGE,
+    )
+
+
+def find_members(viewer: Membership, search: str, limit: int = 20) -> list[Membership]:
+    """Active members (people, not kiosk screens) matching `search` as the admins' member search
+    does, newest first: the search of the pages where staff pick a member (ambassadors, badges)."""
+    search = search.strip()[:40]
+    if not search:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.community_id == viewer.community_id,
+                Membership.status == MembershipStatus.ACTIVE,
+                Membership.roles.not_in(roles_holding(Role.KIOSK)),
+                _member_search(viewer, search),
+            )
+            .options(*MEMBER_LOADING)
+            .order_by(Membership.created_at.desc(), Membership.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def _ensure_can_join(user: User, community_id: int) -> Membership | None:
     existing = membership_of(user, community_id)
     if existing and existing.status in (MembershipStatus.ACTIVE, MembershipStatus.PENDING):
@@ -182,11 +288,11 @@ def join_by_invite(user: User, invite: Invite, unit: Unit) -> Membership:
     db.session.add(membership)
     user.active_community_id = invite.community_id
     db.session.flush()
-    notify(
+    notify(  # a newcomer has shown neighbours nothing yet: the inviter sees the name masked
         invite.inviter_id,
         "invite_accepted",
         community_id=invite.community_id,
-        name=user.display_name,
+        name=mask_name(user.display_name),
         community=invite.community.name,
     )
     member_joined.send(membership, via="invite")
@@ -212,7 +318,7 @@ def apply_to_join(user: User, community: Community, unit: Unit, note: str) -> Me
             "application_received",
             community_id=community.id,
             link="/admin/applications",
-            name=user.display_name,
+            name=mask_name(user.display_name),  # in full on the applications page, not in a push
             community=community.name,
         )
     return membership
@@ -283,12 +389,16 @@ def switch_community(user: User, community_id: int) -> Membership:
     return membership
 
 
-def invitation_chain(community_id: int) -> list[Membership]:
-    """Members who came by invitation, with who invited them, oldest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Membership)
-            .where(Membership.community_id == community_id, Membership.invited_by_id.is_not(None))
-            .order_by(Membership.created_at)
-        )
+INVITATIONS_PAGE = 30
+
+
+def invitation_chain(community_id: int, page: int = 1) -> Page:
+    """A page of the members who came by invitation, with who invited them, oldest first."""
+    return page_of(
+        sa.select(Membership)
+        .where(Membership.community_id == community_id, Membership.invited_by_id.is_not(None))
+        .options(selectinload(Membership.user), selectinload(Membership.invited_by))
+        .order_by(Membership.created_at, Membership.id),
+        page,
+        INVITATIONS_PAGE,
     )

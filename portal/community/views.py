@@ -1,9 +1,6 @@
 """Joining communities (invitation or application), switching, and one's own invitations."""
 
-import io
 
-import qrcode
-import qrcode.image.svg
 import sqlalchemy as sa
 from flask import abort, request, url_for
 from flask_login import current_user, login_user
@@ -11,6 +8,7 @@ from flask_login import current_user, login_user
 from portal.accounts.models import User
 from portal.accounts.services import create_user, start_login_session
 from portal.community import bp
+from portal.community.access import community_required, current_membership, get_in_community
 from portal.community.forms import (
     ApplyForm,
     JoinForm,
@@ -18,49 +16,46 @@ from portal.community.forms import (
     NewcomerJoinForm,
     unit_choices,
 )
-from portal.community.models import Community, Invite, Membership, MembershipStatus
+from portal.community.models import Community, Invite
 from portal.community.services import (
     apply_to_join,
     create_invite,
     find_invite,
+    invites_of,
     join_by_invite,
+    my_memberships,
     revoke_invite,
     switch_community,
     unit_in_community,
 )
-from portal.core.access import (
-    community_required,
-    current_membership,
-    get_in_community,
-    login_required,
-)
+from portal.core.access import login_required
 from portal.core.db import db, utcnow
 from portal.core.errors import DomainError, error_response
-from portal.core.forms import attach_error, invalid
+from portal.core.export import qr_svg
+from portal.core.forms import commit_or_422, invalid
 from portal.core.htmx import redirect_to, render
 
 
-def _account_for_newcomer(form) -> User:
-    """Create the account of someone joining without one, and log them in."""
+def _joining_person(form) -> User:
+    """Who joins: the person logged in, or a new account (its login session opened) for a
+    newcomer, who is logged in once everything is committed."""
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
     user = create_user(form.phone.data, form.display_name.data, form.password.data)
     start_login_session(user, remember=False, user_agent=request.user_agent.string)
-    login_user(user)
     return user
+
+
+def _logged_in(user: User) -> None:
+    if not current_user.is_authenticated:
+        login_user(user)
 
 
 @bp.get("/communities")
 @login_required
 def mine():
     """The person's communities, the current one marked, with a switch and pending applications."""
-    memberships = db.session.scalars(
-        sa.select(Membership)
-        .where(
-            Membership.user_id == current_user.id,
-            Membership.status.in_([MembershipStatus.ACTIVE, MembershipStatus.PENDING]),
-        )
-        .order_by(Membership.created_at)
-    ).all()
-    return render("community/mine.html", memberships=memberships)
+    return render("community/mine.html", memberships=my_memberships(current_user))
 
 
 @bp.post("/communities/<int:community_id>/switch")
@@ -95,17 +90,15 @@ def apply(community_id: int):
     context = {"community": community}
     if request.method == "GET":
         return render("community/apply.html", "form", form=form, **context)
-    if not form.validate():
-        return invalid("community/apply.html", "form", form, **context)
-    try:
+
+    def save() -> User:
         unit = unit_in_community(community.id, form.unit.data)
-        user = current_user if current_user.is_authenticated else _account_for_newcomer(form)
+        user = _joining_person(form)
         apply_to_join(user, community, unit, form.note.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return invalid("community/apply.html", "form", form, **context)
-    db.session.commit()
+        return user
+
+    user = commit_or_422(save, lambda _: invalid("community/apply.html", "form", form, **context), form)
+    _logged_in(user)
     return redirect_to(url_for("community.mine"))
 
 
@@ -122,30 +115,20 @@ def join(token: str):
     context = {"invite": invite}
     if request.method == "GET":
         return render("community/join.html", "form", form=form, **context)
-    if not form.validate():
-        return invalid("community/join.html", "form", form, **context)
-    try:
+
+    def save() -> User:
         unit = unit_in_community(invite.community_id, form.unit.data)
-        user = current_user if current_user.is_authenticated else _account_for_newcomer(form)
+        user = _joining_person(form)
         join_by_invite(user, invite, unit)
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return invalid("community/join.html", "form", form, **context)
-    db.session.commit()
+        return user
+
+    user = commit_or_422(save, lambda _: invalid("community/join.html", "form", form, **context), form)
+    _logged_in(user)
     return redirect_to("/")
 
 
 def _my_invites():
-    return db.session.scalars(
-        sa.select(Invite)
-        .where(
-            Invite.inviter_id == current_user.id,
-            Invite.community_id == current_membership().community_id,
-        )
-        .order_by(Invite.created_at.desc())
-        .limit(20)
-    ).all()
+    return invites_of(current_membership())
 
 
 @bp.get("/invites")
@@ -186,7 +169,4 @@ def invite_qr(invite_id: int):
     """The invitation link as a QR code, to show on the phone or print."""
     invite = _own_invite(invite_id)
     url = url_for("community.join", token=invite.token, _external=True)
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return buffer.getvalue(), 200, {"Content-Type": "image/svg+xml", "Cache-Control": "private"}
+    return qr_svg(url, box_size=12)

@@ -5,8 +5,10 @@ import logging
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.core.db import db
 from portal.core.htmx import render, wants_fragment
 
 log = logging.getLogger(__name__)
@@ -52,19 +54,39 @@ def error_response(status: int, title=None, detail=None):
 
 
 def handle_http_error(error: HTTPException):
+    if (error.code or 500) >= 500:
+        _roll_back()
     if isinstance(error, CSRFError):
         log.info("CSRF refused on %s %s: %s", request.method, request.path, error.description)
         return error_response(400, *CSRF_TEXT)
     return error_response(error.code or 500)
 
 
+def _roll_back() -> None:
+    """A failed request's transaction ends before its error page renders (which may query)."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself is gone: the page renders without it
+        log.exception("rollback after an error failed")
+
+
 def handle_unexpected_error(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
+    _roll_back()
     return error_response(500)
+
+
+def handle_refused_by_database(error: DataError):
+    """Input the database will not store (a number beyond its column, a malformed value) that
+    slipped past the forms: a 422 that changes nothing, never a 500."""
+    log.warning("the database refused input on %s %s: %s", request.method, request.path, error.orig)
+    _roll_back()
+    return error_response(422)
 
 
 def register_error_handlers(app):
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_http_error)
+    app.register_error_handler(DataError, handle_refused_by_database)
     if not app.config.get("PROPAGATE_EXCEPTIONS"):
         app.register_error_handler(Exception, handle_unexpected_error)

@@ -1,7 +1,39 @@
-"""Form helpers shared by the views: domain errors beside fields, 422 on invalid input."""
+"""The commit-or-422 step every view that changes something goes through, and form helpers.
 
+Views own the transaction (services flush, never commit). A view that writes calls
+`commit_or_422` once: it validates the form, runs the service calls, and either commits or
+rolls back and answers 422 with the errors in place — Indico's one commit per request, kept
+in one place.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import abort, make_response
+from wtforms.validators import InputRequired, StopValidation
+
+from portal.core.db import db
 from portal.core.errors import DomainError
 from portal.core.htmx import render
+
+T = TypeVar("T")
+
+
+def strip(value):
+    """A filter for text fields: what a resident typed without the spaces around it."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class Required(InputRequired):
+    """Filled in, and with more than spaces: InputRequired alone took "   " for a title
+    (DataRequired would refuse a 0 in a number field)."""
+
+    def __call__(self, form, field):
+        super().__call__(form, field)
+        if isinstance(field.data, str) and not field.data.strip():
+            message = self.message or field.gettext("This field is required.")
+            field.errors[:] = []
+            raise StopValidation(message)
 
 
 def attach_error(form, error: DomainError) -> None:
@@ -16,3 +48,31 @@ def attach_error(form, error: DomainError) -> None:
 def invalid(template: str, block: str, form, **context):
     """The form again with its errors, status 422 (htmx swaps it in place)."""
     return render(template, block, status=422, form=form, **context)
+
+
+def commit_or_422(save: Callable[[], T], answer: Callable[[DomainError | None], object], form=None) -> T:
+    """Validate `form` (when given), run `save()` — the service calls — and commit; return what
+    save() returned. Pushes save() queued go out with the commit.
+
+    Refused input ends the request with `answer(error)` as a 422 (its own status if it has an
+    error status already): `error` is None for a form that did not validate, else the
+    DomainError, which is rolled back first and put beside its field of `form`.
+    """
+    if form is not None and not form.validate():
+        _end_with(answer(None))
+    try:
+        result = save()
+    except DomainError as error:
+        db.session.rollback()
+        if form is not None:
+            attach_error(form, error)
+        _end_with(answer(error))
+    db.session.commit()
+    return result
+
+
+def _end_with(response) -> None:
+    response = make_response(response)
+    if response.status_code < 400:
+        response.status_code = 422
+    abort(response)

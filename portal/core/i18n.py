@@ -6,7 +6,6 @@ from flask import Blueprint, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from portal.core.access import current_membership
 from portal.core.db import db
 from portal.core.htmx import redirect_to
 
@@ -46,10 +45,9 @@ def set_locale():
     return redirect_to(safe_next(request.form.get("next")))
 
 
-def template_globals() -> dict:
+def language_globals() -> dict:
     locale = str(get_locale() or "zh")
     return {
-        "membership": current_membership(),
         "languages": current_app.config["LANGUAGES"],
         "locale": locale,
         "html_lang": "zh-CN" if locale == "zh" else locale,

@@ -6,30 +6,26 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from portal.community.access import current_membership, get_in_community, role_required
 from portal.community.models import Role
-from portal.core.access import current_membership, get_in_community, role_required
-from portal.core.db import db, utcnow
+from portal.core.db import utcnow
 from portal.core.errors import DomainError
-from portal.core.forms import attach_error, invalid
+from portal.core.forms import commit_or_422, invalid
 from portal.core.htmx import redirect_to, render
+from portal.core.paging import requested_page
+from portal.core.people import Duty, staff_views
 from portal.core.uploads import delete_upload, save_image
 from portal.events import bp
 from portal.events.forms import EventForm
 from portal.events.live import event_room, push_counts
 from portal.events.models import Event, Signup, SignupStatus
-from portal.events.services import (
-    cancel_event,
-    check_data,
-    check_in,
-    community_events,
-    counts,
-    create_event,
-    groups_of_community,
-    signups_of,
-    update_event,
-)
+from portal.events.services.audience import groups_of_community
+from portal.events.services.organising import cancel_event, check_data, create_event, update_event
+from portal.events.services.reading import community_events, counts, counts_for, door_search, signups_page
+from portal.events.services.tickets import check_in
 
 STAFF = (Role.ADMIN, Role.VOLUNTEER)
+CANCELLED_PAGE = 20
 
 
 @bp.get("/events/manage")
@@ -38,12 +34,13 @@ def manage():
     """Every event of the community: upcoming first, then the past ones with attendance."""
     community_id = current_membership().community_id
     now = utcnow()
-    upcoming = community_events(community_id, upcoming=True, now=now)
-    past = community_events(community_id, upcoming=False, now=now, limit=30)
+    upcoming = community_events(community_id, upcoming=True, now=now, page=requested_page())
+    past = community_events(community_id, upcoming=False, now=now, page=requested_page("past"))
     return render(
         "events/admin/manage.html",
-        upcoming=[(e, counts(e)) for e in upcoming],
-        past=[(e, counts(e)) for e in past],
+        upcoming=upcoming,
+        past=past,
+        counts=counts_for([e.id for e in [*upcoming, *past]]),
         now=now,
     )
 
@@ -89,6 +86,10 @@ def _save(form, event=None):
         raise
 
 
+def _form_again(form, event):
+    return invalid("events/admin/form.html", "event_form", form, event=event)
+
+
 @bp.route("/events/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def new():
@@ -96,15 +97,7 @@ def new():
     form = _with_choices(EventForm())
     if request.method == "GET":
         return _form_page(form)
-    if not form.validate():
-        return invalid("events/admin/form.html", "event_form", form, event=None)
-    try:
-        event, _promoted = _save(form)
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return invalid("events/admin/form.html", "event_form", form, event=None)
-    db.session.commit()
+    event, _promoted = commit_or_422(lambda: _save(form), lambda _error: _form_again(form, None), form)
     return redirect_to(url_for("events.admin_event", event_id=event.id))
 
 
@@ -116,16 +109,12 @@ def edit(event_id: int):
     if request.method == "GET":
         return _form_page(_with_choices(EventForm.for_event(event)), event)
     form = _with_choices(EventForm())
-    if not form.validate():
-        return invalid("events/admin/form.html", "event_form", form, event=event)
-    try:
+
+    def save():
         _save(form, event)
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return invalid("events/admin/form.html", "event_form", form, event=event)
-    push_counts(event)
-    db.session.commit()
+        push_counts(event)
+
+    commit_or_422(save, lambda _error: _form_again(form, event), form)
     return redirect_to(url_for("events.admin_event", event_id=event.id))
 
 
@@ -134,25 +123,34 @@ def edit(event_id: int):
 def event_cancel(event_id: int):
     """Cancel the event: everyone signed up or waiting is told and refunded."""
     event = get_in_community(Event, event_id)
-    try:
+
+    def save():
         cancel_event(event, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        return _admin_page(event, status=422, problem=error.message)
-    push_counts(event)
-    db.session.commit()
+        push_counts(event)
+
+    commit_or_422(save, lambda error: _admin_page(event, status=422, problem=error.message))
     return redirect_to(url_for("events.admin_event", event_id=event.id))
 
 
+def _staff_view(*signup_lists) -> dict:
+    """The people of these signups as event staff may see them."""
+    user_ids = [s.user_id for rows in signup_lists for s in rows]
+    return staff_views(Duty.EVENT_STAFF, current_membership(), user_ids)
+
+
 def _admin_page(event, status=200, **extra):
+    confirmed = signups_page(event, SignupStatus.CONFIRMED, requested_page())
+    waitlisted = signups_page(event, SignupStatus.WAITLISTED, requested_page("waiting"))
+    cancelled = signups_page(event, SignupStatus.CANCELLED, requested_page("cancelled"), CANCELLED_PAGE)
     return render(
         "events/admin/event.html",
         status=status,
         event=event,
         counts=counts(event),
-        confirmed=signups_of(event, SignupStatus.CONFIRMED),
-        waitlisted=signups_of(event, SignupStatus.WAITLISTED),
-        cancelled=signups_of(event, SignupStatus.CANCELLED),
+        confirmed=confirmed,
+        waitlisted=waitlisted,
+        cancelled=cancelled,
+        people=_staff_view(confirmed, waitlisted, cancelled),
         room=event_room(event.id),
         now=utcnow(),
         **extra,
@@ -176,7 +174,7 @@ def event_counts(event_id: int):
 
 def _door_page(event, status=200, **extra):
     search = request.values.get("q", "").strip()[:40]
-    rows = signups_of(event, SignupStatus.CONFIRMED, search=search) if search else []
+    rows = door_search(event, current_membership(), search) if search else []
     return render(
         "events/admin/door.html",
         "results",
@@ -184,6 +182,7 @@ def _door_page(event, status=200, **extra):
         event=event,
         q=search,
         rows=rows,
+        people=_staff_view(rows),
         counts=counts(event),
         room=event_room(event.id),
         **extra,
@@ -205,14 +204,14 @@ def door_check_in(event_id: int, signup_id: int):
     signup = get_in_community(Signup, signup_id)
     if signup.event_id != event.id:
         abort(404)
-    try:
+
+    def save() -> bool:
         fresh = check_in(signup, current_user.id, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        return _door_page(event, 422, problem=error.message)
-    push_counts(event)
-    db.session.commit()
-    name = signup.user.display_name
+        push_counts(event)
+        return fresh
+
+    fresh = commit_or_422(save, lambda error: _door_page(event, 422, problem=error.message))
+    name = _staff_view([signup])[signup.user_id].name
     message = (
         _("%(name)s is checked in.", name=name) if fresh else _("%(name)s was checked in already.", name=name)
     )

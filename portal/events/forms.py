@@ -1,6 +1,5 @@
 """Forms for events: what admins fill in, what residents send to sign up."""
 
-from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,11 +12,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
-from portal.accounts.forms import strip
+from portal.core.forms import Required, strip
+from portal.core.inputs import database_int
+from portal.core.localtime import from_wall_clock, to_wall_clock
 from portal.events.models import Audience, EventKind
-from portal.events.services import MAX_CAPACITY, MAX_COMPANIONS, EventData, community_timezone
+from portal.events.services.organising import EventData
+from portal.events.services.signups import MAX_CAPACITY, MAX_COMPANIONS
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -32,20 +34,6 @@ AUDIENCE_LABELS = {
 }
 
 
-def to_utc(local: datetime | None) -> datetime | None:
-    """A time typed in the community's time zone, as aware UTC."""
-    if local is None:
-        return None
-    return local.replace(tzinfo=community_timezone()).astimezone(UTC)
-
-
-def to_local(moment: datetime | None) -> datetime | None:
-    """Aware UTC to the naive local time a datetime-local input shows."""
-    if moment is None:
-        return None
-    return moment.astimezone(community_timezone()).replace(tzinfo=None)
-
-
 class EventForm(FlaskForm):
     kind = SelectField(
         _l("Kind"),
@@ -53,7 +41,7 @@ class EventForm(FlaskForm):
         default=EventKind.EVENT.value,
     )
     title = StringField(
-        _l("Title"), [InputRequired(_l("Give the event a title.")), Length(max=120)], filters=[strip]
+        _l("Title"), [Required(_l("Give the event a title.")), Length(max=120)], filters=[strip]
     )
     description = TextAreaField(
         _l("Description"),
@@ -64,14 +52,14 @@ class EventForm(FlaskForm):
     photo = FileField(_l("Photo (optional)"), description=_l("JPEG, PNG or WebP."))
     place = StringField(
         _l("Place"),
-        [InputRequired(_l("Say where it happens.")), Length(max=120)],
+        [Required(_l("Say where it happens.")), Length(max=120)],
         filters=[strip],
         description=_l("For example 3栋自提点 or 社区活动室"),
     )
     starts_at = DateTimeLocalField(
-        _l("Starts"), [InputRequired(_l("When does it start?"))], format=LOCAL_FORMAT
+        _l("Starts"), [Required(_l("When does it start?"))], format=LOCAL_FORMAT
     )
-    ends_at = DateTimeLocalField(_l("Ends"), [InputRequired(_l("When does it end?"))], format=LOCAL_FORMAT)
+    ends_at = DateTimeLocalField(_l("Ends"), [Required(_l("When does it end?"))], format=LOCAL_FORMAT)
     signup_deadline = DateTimeLocalField(
         _l("Signing up closes (optional)"),
         [Optional()],
@@ -80,12 +68,12 @@ class EventForm(FlaskForm):
     )
     capacity = IntegerField(
         _l("Places"),
-        [InputRequired(_l("How many people can come?")), NumberRange(1, MAX_CAPACITY)],
+        [Required(_l("How many people can come?")), NumberRange(1, MAX_CAPACITY)],
         description=_l("Residents and their companions together."),
     )
     max_companions = IntegerField(
         _l("Companions per signup"),
-        [InputRequired(), NumberRange(0, MAX_COMPANIONS)],
+        [Required(), NumberRange(0, MAX_COMPANIONS)],
         default=2,
         description=_l("Family or friends a resident may bring."),
     )
@@ -94,8 +82,12 @@ class EventForm(FlaskForm):
         choices=[SelectChoice(a.value, label) for a, label in AUDIENCE_LABELS.items()],
         default=Audience.COMMUNITY.value,
     )
-    building_id = SelectField(_l("Building"), coerce=int, validate_choice=False, validators=[Optional()])
-    group_id = SelectField(_l("Mutual-aid group"), coerce=int, validate_choice=False, validators=[Optional()])
+    building_id = SelectField(
+        _l("Building"), coerce=database_int, validate_choice=False, validators=[Optional()]
+    )
+    group_id = SelectField(
+        _l("Mutual-aid group"), coerce=database_int, validate_choice=False, validators=[Optional()]
+    )
     points_cost = IntegerField(
         _l("Points per place (optional)"),
         [Optional(), NumberRange(0, 100_000)],
@@ -108,9 +100,9 @@ class EventForm(FlaskForm):
             title=self.title.data,
             description=self.description.data or "",
             place=self.place.data,
-            starts_at=to_utc(self.starts_at.data),
-            ends_at=to_utc(self.ends_at.data),
-            signup_deadline=to_utc(self.signup_deadline.data),
+            starts_at=from_wall_clock(self.starts_at.data),
+            ends_at=from_wall_clock(self.ends_at.data),
+            signup_deadline=from_wall_clock(self.signup_deadline.data),
             capacity=self.capacity.data,
             max_companions=self.max_companions.data,
             audience=self.audience.data,
@@ -130,9 +122,9 @@ class EventForm(FlaskForm):
             title=event.title,
             description=event.description,
             place=event.place,
-            starts_at=to_local(event.starts_at),
-            ends_at=to_local(event.ends_at),
-            signup_deadline=to_local(event.signup_deadline),
+            starts_at=to_wall_clock(event.starts_at),
+            ends_at=to_wall_clock(event.ends_at),
+            signup_deadline=to_wall_clock(event.signup_deadline),
             capacity=event.capacity,
             max_companions=event.max_companions,
             audience=event.audience,
@@ -143,7 +135,7 @@ class EventForm(FlaskForm):
 
 
 class SignupForm(FlaskForm):
-    companions = SelectField(_l("Companions"), coerce=int, validate_choice=False, default=0)
+    companions = SelectField(_l("Companions"), coerce=database_int, validate_choice=False, default=0)
 
 
 def companion_choices(event) -> list[SelectChoice]:

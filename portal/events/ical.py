@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 from icalendar import Alarm, Calendar
 from icalendar import Event as VEvent
 
+from portal.core.localtime import zone
 from portal.events.models import Event
-from portal.events.services import community_timezone
 
 PRODID = "-//Linli 邻里//Events//ZH"
 
@@ -24,14 +24,14 @@ def _calendar(name: str | None = None) -> Calendar:
     if name:
         calendar.add("x-wr-calname", name)
         calendar.add("name", name)
-        calendar.add("x-wr-timezone", str(community_timezone()))
+        calendar.add("x-wr-timezone", str(zone()))
         calendar.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", timedelta(hours=6))
     return calendar
 
 
 def _vevent(event: Event, url: str, host: str, now: datetime, reminder: bool) -> VEvent:
-    tz = community_timezone(event.community)
+    tz = zone()
     item = VEvent()
     item.add("uid", f"event-{event.id}@{host}")
     item.add("dtstamp", now)

@@ -19,7 +19,7 @@ def may_watch_event(user, event_id: int) -> bool:
     """Admins and volunteers of the event's community may watch its room."""
     from portal.community.models import Membership, MembershipStatus
     from portal.events.models import Event
-    from portal.events.services import is_staff
+    from portal.events.services.audience import is_staff
 
     event = db.session.get(Event, event_id)
     if event is None:

@@ -45,6 +45,7 @@ class Event(db.Model):
         sa.CheckConstraint("points_cost >= 0", name="points_cost_not_negative"),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.Index("ix_events_community_starts", "community_id", "starts_at"),
+        sa.Index("ix_events_community_ends", "community_id", "ends_at"),  # events not yet over
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

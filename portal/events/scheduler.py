@@ -14,7 +14,7 @@ class EventsSweeper(PeriodicJob):
     """events.services.run_periodic() now, then every EVENTS_SWEEP_SECONDS."""
 
     def __init__(self, app, interval: float | None = None):
-        from portal.events.services import run_periodic
+        from portal.events.services.reminders import run_periodic
 
         interval = interval or app.config.get("EVENTS_SWEEP_SECONDS", DEFAULT_INTERVAL)
         super().__init__(app, "events-sweeper", run_periodic, interval)

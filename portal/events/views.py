@@ -1,81 +1,41 @@
 """Residents' event pages: the list, an event, signing up and cancelling, the ticket, calendars;
 and the ticket link a volunteer opens at the door."""
 
-import io
 from urllib.parse import urlsplit
 
-import qrcode
-import qrcode.image.svg
-from babel.dates import format_skeleton
 from flask import abort, request, url_for
-from flask_babel import get_locale
 from flask_login import current_user
 
-from portal.core.access import community_required, current_membership, get_in_community
+from portal.community.access import community_required, current_membership, get_in_community
 from portal.core.db import db, utcnow
-from portal.core.errors import DomainError
-from portal.core.forms import attach_error
+from portal.core.export import qr_svg
+from portal.core.forms import commit_or_422
 from portal.core.htmx import redirect_to, render, wants_fragment
+from portal.core.paging import requested_page
+from portal.core.people import Duty, staff_views
 from portal.events import bp, ical
 from portal.events.forms import SignupForm, companion_choices
 from portal.events.live import push_counts
 from portal.events.models import Event, SignupStatus
-from portal.events.services import (
-    calendar_feed,
+from portal.events.services.audience import help_needs_for, in_audience, is_staff
+from portal.events.services.feeds import calendar_feed, feed_events, membership_for_feed, reset_calendar_feed
+from portal.events.services.reading import (
     can_see,
-    cancel_signup,
-    check_in,
-    check_in_problem,
-    community_timezone,
     counts,
-    feed_events,
-    help_needs_for,
-    in_audience,
-    is_staff,
     latest_signup,
     live_signup,
-    member_home,
-    membership_for_feed,
     my_signups,
     past_for,
-    reset_calendar_feed,
-    sign_up,
-    signup_closed_reason,
-    signup_for_ticket,
-    ticket_token,
     upcoming_for,
     waitlist_position,
 )
-
-
-def _skeleton(skeleton: str, moment) -> str:
-    return format_skeleton(skeleton, moment.astimezone(community_timezone()), locale=get_locale() or "zh")
-
-
-@bp.app_template_filter("event_moment")
-def event_moment(moment, skeleton: str = "MMMEd") -> str:
-    """A time in the community's zone: "12月1日周二 14:00" / "Tue, Dec 1 14:00"."""
-    if moment is None:
-        return ""
-    if skeleton != "MMMEd":
-        return _skeleton(skeleton, moment)
-    return f"{_skeleton('MMMEd', moment)} {_skeleton('Hm', moment)}"
-
-
-@bp.app_template_filter("event_local")
-def event_local(moment):
-    """A UTC time as the community's wall-clock time (for day numbers and the like)."""
-    return moment.astimezone(community_timezone())
-
-
-@bp.app_template_filter("event_when")
-def event_when(event) -> str:
-    """When an event happens: "12月1日周二 14:00–16:00", the end's date only when it differs."""
-    tz = community_timezone()
-    start, end = event.starts_at.astimezone(tz), event.ends_at.astimezone(tz)
-    if start.date() == end.date():
-        return f"{_skeleton('MMMEd', start)} {_skeleton('Hm', start)}–{_skeleton('Hm', end)}"
-    return f"{event_moment(start)} – {event_moment(end)}"
+from portal.events.services.signups import cancel_signup, sign_up, signup_closed_reason
+from portal.events.services.tickets import (
+    check_in,
+    check_in_problem,
+    signup_for_ticket,
+    ticket_token,
+)
 
 
 def visible_event(event_id: int) -> Event:
@@ -92,11 +52,12 @@ def index():
     """Upcoming events meant for me, my signups marked; past ones below."""
     membership = current_membership()
     now = utcnow()
+    events = upcoming_for(membership, now, requested_page())
     return render(
         "events/index.html",
-        events=upcoming_for(membership, now),
-        past=past_for(membership, now, limit=10),
-        mine=my_signups(current_user.id, membership.community_id),
+        events=events,
+        past=past_for(membership, now, requested_page("past")),
+        mine=my_signups(current_user.id, [e.id for e in events]),
         now=now,
         staff=is_staff(membership),
     )
@@ -153,16 +114,12 @@ def signup(event_id: int):
     event = visible_event(event_id)
     form = SignupForm()
     form.companions.choices = companion_choices(event)
-    if not form.validate():
-        return _signup_panel(event, form, 422)
-    try:
+
+    def save():
         sign_up(event, current_membership(), form.companions.data, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return _signup_panel(event, form, 422)
-    push_counts(event)
-    db.session.commit()
+        push_counts(event)
+
+    commit_or_422(save, lambda _error: _signup_panel(event, form, 422), form)
     return _signup_panel(event)
 
 
@@ -174,15 +131,17 @@ def cancel(event_id: int):
     signup = live_signup(event.id, current_user.id)
     if signup is None:
         abort(404)
-    try:
+
+    def save():
         cancel_signup(signup, utcnow())
-    except DomainError as error:
-        db.session.rollback()
+        push_counts(event)
+
+    def refused(error):
         form = SignupForm(formdata=None)
         form.form_errors.append(error.message)
         return _signup_panel(event, form, 422)
-    push_counts(event)
-    db.session.commit()
+
+    commit_or_422(save, refused)
     return _signup_panel(event)
 
 
@@ -213,10 +172,7 @@ def ticket_qr(event_id: int):
     """The ticket's QR code."""
     signup = _my_ticket(visible_event(event_id))
     link = url_for("events.ticket_link", token=ticket_token(signup), _external=True)
-    image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return buffer.getvalue(), 200, {"Content-Type": "image/svg+xml", "Cache-Control": "private, no-store"}
+    return qr_svg(link, box_size=12)
 
 
 def _ticket_signup(token: str):
@@ -252,7 +208,7 @@ def _checkin_page(signup, token: str, status: int = 200, **extra):
         token=token,
         problem=extra.pop("problem", None) or check_in_problem(signup, utcnow()),
         counts=counts(signup.event),
-        home=member_home(signup.user_id, signup.community_id),
+        person=staff_views(Duty.EVENT_STAFF, current_membership(), [signup.user_id])[signup.user_id],
         **extra,
     )
 
@@ -264,13 +220,13 @@ def ticket_check_in(token: str):
     signup = _ticket_signup(token)
     if not is_staff(current_membership()):
         abort(403)
-    try:
+
+    def save() -> bool:
         fresh = check_in(signup, current_user.id, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        return _checkin_page(signup, token, 422, problem=error.message)
-    push_counts(signup.event)
-    db.session.commit()
+        push_counts(signup.event)
+        return fresh
+
+    fresh = commit_or_422(save, lambda error: _checkin_page(signup, token, 422, problem=error.message))
     return _checkin_page(signup, token, just_checked_in=fresh, already=not fresh)
 
 

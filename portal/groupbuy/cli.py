@@ -7,17 +7,20 @@ import click
 from flask import current_app
 
 from portal.groupbuy import bp
+from portal.realtime import pushes_apart
 
 
 @bp.cli.command("sweep")
+@pushes_apart
 def sweep_command():
     """Close buys past their deadline, remind and flag uncollected orders (once; for cron)."""
-    from portal.groupbuy.services import sweep
+    from portal.groupbuy.services.closing import sweep
 
     click.echo(json.dumps(sweep(), sort_keys=True))
 
 
 @bp.cli.command("sweeper")
+@pushes_apart
 @click.option("--interval", type=float, default=None, help="Seconds between sweeps (default 20).")
 def sweeper_command(interval):
     """Run the closer until stopped: a sweep at start, then every ~20 s (production process)."""

@@ -1,10 +1,7 @@
 """Forms for opening a buy, joining it, delegating pickup, booking a slot."""
 
-from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
@@ -12,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     DecimalField,
+    HiddenField,
     IntegerField,
     MultipleFileField,
     SelectChoice,
@@ -20,29 +18,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.accounts.forms import strip
+from portal.core.forms import Required, strip
+from portal.core.inputs import database_int, optional_int
 from portal.groupbuy.models import CATEGORY_LABELS
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
-def to_utc(value: datetime | None) -> datetime | None:
-    """A wall-clock time typed in the community's time zone, as aware UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=local_zone()).astimezone(ZoneInfo("UTC"))
-
-
-def to_local_naive(value: datetime | None) -> datetime | None:
-    """An aware time as the community's wall clock, for a datetime-local input."""
-    if value is None:
-        return None
-    return value.astimezone(local_zone()).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def cents(value: Decimal | None) -> int | None:
@@ -59,7 +40,7 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 class BuyForm(FlaskForm):
     title = StringField(
-        lazy_pgettext("group buy", "Title"), [InputRequired(), Length(max=80)], filters=[strip]
+        lazy_pgettext("group buy", "Title"), [Required(), Length(max=80)], filters=[strip]
     )
     description = TextAreaField(
         lazy_pgettext("group buy", "Description"),
@@ -72,14 +53,14 @@ class BuyForm(FlaskForm):
     )
     unit = StringField(
         _l("Unit"),
-        [InputRequired(), Length(max=16)],
+        [Required(), Length(max=16)],
         filters=[strip],
         default="份",
         description=_l("For example 斤, 箱, 份, 袋"),
     )
     unit_price = DecimalField(
         _l("Price per unit (¥)"),
-        [InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("100000"))],
+        [Required(), NumberRange(min=Decimal("0.01"), max=Decimal("100000"))],
         places=2,
     )
     reference_price = DecimalField(
@@ -90,7 +71,7 @@ class BuyForm(FlaskForm):
     )
     min_quantity = IntegerField(
         _l("Minimum total to succeed"),
-        [InputRequired(), NumberRange(min=1, max=100000)],
+        [Required(), NumberRange(min=1, max=100000)],
         description=_l("The buy succeeds (成团) if neighbours order at least this much by the deadline."),
     )
     stock_cap = IntegerField(
@@ -101,34 +82,40 @@ class BuyForm(FlaskForm):
     per_person_limit = IntegerField(
         _l("Limit per person (optional)"), [Optional(), NumberRange(min=1, max=1000)]
     )
-    deadline = DateTimeLocalField(_l("Order deadline"), [InputRequired()], format=DATETIME_FORMATS)
-    pickup_points = MultiCheckboxField(_l("Pickup points"), coerce=int, validate_choice=False)
-    pickup_from = DateTimeLocalField(_l("Pickup from"), [InputRequired()], format=DATETIME_FORMATS)
-    pickup_until = DateTimeLocalField(_l("Pickup until"), [InputRequired()], format=DATETIME_FORMATS)
+    deadline = DateTimeLocalField(_l("Order deadline"), [Required()], format=DATETIME_FORMATS)
+    pickup_points = MultiCheckboxField(_l("Pickup points"), coerce=database_int, validate_choice=False)
+    pickup_from = DateTimeLocalField(_l("Pickup from"), [Required()], format=DATETIME_FORMATS)
+    pickup_until = DateTimeLocalField(_l("Pickup until"), [Required()], format=DATETIME_FORMATS)
     commission = DecimalField(
         _l("Your commission (%)"),
         [Optional(), NumberRange(min=Decimal("0"), max=Decimal("30"))],
         places=1,
         default=Decimal("0"),
     )
-    batch_code = StringField(
-        _l("Product batch (optional)"),
-        [Optional(), Length(max=40)],
-        filters=[strip],
-        description=_l("The batch number on the supplier's label, for traceability."),
+    batch = SelectField(
+        _l("Product batch"),
+        coerce=optional_int,
+        validate_choice=False,  # the service checks the leader may sell it
+        description=_l("Link the buy to a supplier's batch: its journey and reviews show on the buy."),
     )
     photos = MultipleFileField(_l("Photos"), description=_l("Up to 6 pictures (JPEG, PNG or WebP)."))
+    # what the buy is opened from (e.g. "wish:12"), announced with buy_opened; groupbuy ignores it
+    source = HiddenField(validators=[Optional(), Regexp(r"^[a-z]{1,20}:\d{1,12}$")])
+
+
+# the fields another page may fill in for a leader by linking to the new-buy form with them
+PREFILLABLE = ("title", "description", "category", "unit", "unit_price", "min_quantity", "source")
 
 
 class JoinForm(FlaskForm):
-    quantity = IntegerField(_l("Quantity"), [InputRequired(_l("How many?")), NumberRange(min=1, max=100000)])
+    quantity = IntegerField(_l("Quantity"), [Required(_l("How many?")), NumberRange(min=1, max=100000)])
     note = StringField(
         _l("A note to the group (optional)"),
         [Optional(), Length(max=200)],
         filters=[strip],
         description=_l("Say hello! For example: 新搬来的, 喜欢种花"),
     )
-    pickup_point = SelectField(_l("Pickup point"), coerce=int, validate_choice=False)
+    pickup_point = SelectField(_l("Pickup point"), coerce=database_int, validate_choice=False)
     show_building = BooleanField(_l("Show my building to the others in this buy"))
 
 
@@ -139,10 +126,22 @@ class CancelForm(FlaskForm):
 class DelegateForm(FlaskForm):
     phone = StringField(
         _l("Neighbour's mobile number"),
-        [InputRequired(), Regexp(r"^1\d{10}$", message=_l("Enter an 11-digit mobile number."))],
+        [Required(), Regexp(r"^1\d{10}$", message=_l("Enter an 11-digit mobile number."))],
         filters=[strip],
     )
 
 
 class SlotForm(FlaskForm):
-    slot = StringField(_l("Pickup time"), [InputRequired(_l("Choose a time."))])
+    slot = StringField(_l("Pickup time"), [Required(_l("Choose a time."))])
+
+
+class CodeForm(FlaskForm):
+    point = SelectField(_l("Pickup point"), coerce=database_int, validate_choice=False)
+    code = StringField(
+        _l("Pickup code"),
+        [
+            Required(_l("Type the 8-digit code.")),
+            Regexp(r"^\s*\d{4}\s*\d{4}\s*$", message=_l("A pickup code has 8 digits.")),
+        ],
+        filters=[strip],
+    )

@@ -94,6 +94,7 @@ class GroupBuy(db.Model):
     __table_args__ = (
         sa.Index("ix_group_buys_status_deadline", "status", "deadline"),
         sa.Index("ix_group_buys_community_status", "community_id", "status"),
+        sa.Index("ix_group_buys_community_deadline", "community_id", "deadline"),  # listing, by deadline
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,7 +113,9 @@ class GroupBuy(db.Model):
     pickup_from: Mapped[datetime] = mapped_column(UTCDateTime)
     pickup_until: Mapped[datetime] = mapped_column(UTCDateTime)
     commission_bp: Mapped[int] = mapped_column(default=0)  # basis points: 1000 = 10 %
-    batch_code: Mapped[str] = mapped_column(sa.String(40), default="")
+    batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("product_batches.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(sa.String(12), default=BuyStatus.OPEN)
     quantity_total: Mapped[int] = mapped_column(default=0)
     participant_count: Mapped[int] = mapped_column(default=0)
@@ -175,6 +178,8 @@ class Order(db.Model):
         sa.UniqueConstraint("pickup_point_id", "pickup_code"),
         sa.Index("ix_group_orders_buy_status", "buy_id", "status"),
         sa.Index("ix_group_orders_user_status", "user_id", "status"),
+        sa.Index("ix_group_orders_user_updated", "user_id", "updated_at"),  # my orders, latest first
+        sa.Index("ix_group_orders_point_status", "pickup_point_id", "status", "code_issued_at"),  # kiosk
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -198,6 +203,10 @@ class Order(db.Model):
     delegate_user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # the number the resident asked to collect for them (代取): kept whether or not it belongs
+    # to a neighbour, so the answer never tells who is a member
+    delegate_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    qr_token: Mapped[str | None] = mapped_column(sa.String(32), unique=True)  # random, with the code
     slot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pickup_slots.id", ondelete="SET NULL"))
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -226,6 +235,7 @@ class WaitlistEntry(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("buy_id", "user_id"),
         sa.Index("ix_group_buy_waitlist_buy_status", "buy_id", "status", "created_at"),
+        sa.Index("ix_group_buy_waitlist_user_status", "user_id", "status"),  # the buys I wait for
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ class Sweeper(PeriodicJob):
     """groupbuy.services.sweep() now, then every GROUPBUY_SWEEP_SECONDS."""
 
     def __init__(self, app, interval: float | None = None):
-        from portal.groupbuy.services import sweep
+        from portal.groupbuy.services.closing import sweep
 
         interval = interval or app.config.get("GROUPBUY_SWEEP_SECONDS", DEFAULT_INTERVAL)
         super().__init__(app, "groupbuy-sweeper", sweep, interval)

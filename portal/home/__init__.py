@@ -4,7 +4,7 @@ from flask import Blueprint, redirect, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.core.access import current_membership
+from portal.community.access import current_membership
 from portal.core.htmx import render
 from portal.core.nav import register_tab
 

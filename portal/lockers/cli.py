@@ -9,16 +9,18 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.lockers import bp
+from portal.realtime import pushes_apart
 
 
 @bp.cli.command("ingest")
+@pushes_apart
 @click.option("--client-id", default=None, help="MQTT client id (PORTAL_MQTT_CLIENT_ID, linli-portal).")
 @click.option("--stats-every", default=60.0, help="Seconds between counter lines in the log.")
 def ingest_command(client_id, stats_every):
     """Run the locker MQTT ingest until SIGTERM / Ctrl-C (production: its own process).
 
-    Needs PORTAL_MQTT_URL (mqtt://user:password@host:1883); with more than one process serving
-    the portal, PORTAL_REDIS_URL too, so live updates reach every Socket.IO server.
+    Needs PORTAL_MQTT_URL (mqtt://user:password@host:1883) and PORTAL_REDIS_URL, through which
+    its live updates reach the web processes' Socket.IO servers.
     """
     from portal.lockers.runtime import start_ingest
 
@@ -27,11 +29,6 @@ def ingest_command(client_id, stats_every):
     if not url:
         raise click.UsageError(
             "set PORTAL_MQTT_URL=mqtt://user:password@host:1883 (the broker to ingest from)"
-        )
-    if not app.config.get("REDIS_URL"):
-        click.echo(
-            "note: PORTAL_REDIS_URL is not set; live pushes only reach a Socket.IO server in this process",
-            err=True,
         )
     ingest = start_ingest(app, url, client_id=client_id)
     stop = threading.Event()

@@ -10,40 +10,55 @@ and commits; pushes queued with `push_after_commit` go out after that commit.
 """
 
 import logging
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from portal.core.db import db, utcnow
+from portal.core.db import db, insert_rows, one_of
 from portal.core.errors import DomainError
-from portal.iot.dispatch import Command, Outcome, Refused
-from portal.iot.schemas import CompartmentState, Event, Status, command
+from portal.iot.dispatch import Outcome, Refused
+from portal.iot.schemas import CompartmentState, Event, Status
 from portal.lockers import services
+from portal.lockers.ingest_upkeep import OutboxAndUpkeep, _moment
 from portal.lockers.models import (
     AlarmKind,
     Compartment,
-    IngestStats,
     Locker,
     LockerAlarm,
-    LockerCommand,
     LockerEvent,
     OfflineReason,
 )
 from portal.lockers.services import push_board
+from portal.lockers.temperatures import TemperatureLog
 from portal.realtime import push_after_commit, user_room
 
 log = logging.getLogger("portal.lockers.ingest")
 
-STATS_EVERY_S = 5.0
+SHADOWED = ("boot", "last_seq", "state_at", "door", "occupied", "temp_c", "fault")  # see _shadow
+TOUCH_COMPARTMENTS = {"deposit", "pickup_code", "collected"}  # events whose handlers use the rows
 ALERT_QUIET = timedelta(minutes=10)
-ATTEMPTS_KEPT_S = 2 * 86400
 
 
-def _moment(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, UTC)
+@dataclass
+class _NewAlarm:
+    """An alarm opened in this batch: a plain row until end_batch stores the batch's alarms in
+    one statement (a flapping door opens and resolves dozens a batch; ORM objects, each inserted
+    with its id returned, cost more than the rest of the batch)."""
+
+    locker_id: int
+    community_id: int
+    kind: str
+    comp: str
+    detail: str
+    temp_c: float | None
+    raised_at: datetime
+    last_at: datetime
+    count: int = 1
+    resolved_at: datetime | None = None
 
 
-class LockerHandlers:
+class LockerHandlers(OutboxAndUpkeep):
     """The lockers domain's side of the ingest (see portal.iot.dispatch.Handlers)."""
 
     def __init__(self, stats_id: str | None = None):
@@ -53,6 +68,7 @@ class LockerHandlers:
         self._seq: int | None = None  # seq of the message being applied
         self._last_alert: dict[tuple[int, str], datetime | None] = {}  # (locker, kind) -> last alert
         self.commands_queued = False
+        self._temperatures = TemperatureLog()
         self.begin_batch()
 
     def _push(self, locker: Locker) -> None:
@@ -83,12 +99,17 @@ class LockerHandlers:
         self._pushes: dict[int, dict] = {}  # locker id -> its push queued in this transaction
         self._event_rows: list[dict] = []  # events applied, stored by end_batch
         self._heard_at: dict[Locker, datetime] = {}  # when each locker was last heard, set by end_batch
-        event_ids = [m.body.id for m in messages if isinstance(m.body, Event)]
+        self._shadows: dict[Compartment, dict] = {}  # compartment states as the batch moves them
+        self._new_alarms: list[_NewAlarm] = []  # opened in this batch, stored by end_batch
+        self._temperatures.forget()  # what a failed batch did not write
+        events = [m for m in messages if isinstance(m.body, Event)]
         self._seen: set[tuple[int, str]] | None = None
-        if event_ids:
-            rows = db.session.execute(
+        if events:
+            lockers = {self._lookup(m.locker) for m in events} - {None}
+            rows = db.session.execute(  # (locker, event id) is the unique index: no scan of the history
                 sa.select(LockerEvent.locker_id, LockerEvent.event_id).where(
-                    LockerEvent.event_id.in_(event_ids)
+                    one_of(LockerEvent.locker_id, [locker.id for locker in lockers]),
+                    one_of(LockerEvent.event_id, [m.body.id for m in events]),
                 )
             )
             self._seen = {(locker_id, event_id) for locker_id, event_id in rows}
@@ -130,11 +151,23 @@ class LockerHandlers:
         """Open an alarm (or count a repeat of the open one); alert people on the first."""
         alarms = self._open_alarms(locker)
         open_alarm = alarms.get((kind, comp))
-        alarm, opened = services.record_alarm(locker, open_alarm, kind, now, comp, detail, temp_c)
-        if opened:
-            alarms[(kind, comp)] = alarm
-            if notify_kind and self._may_alert(locker, kind, now):
-                services.alert(locker, notify_kind, comp=comp, **params)
+        opened = open_alarm is None
+        if opened:  # kept as a plain row and stored with the batch's others (end_batch)
+            alarms[(kind, comp)] = _NewAlarm(
+                locker_id=locker.id,
+                community_id=locker.community_id,
+                kind=kind,
+                comp=comp,
+                detail=detail[:200],
+                temp_c=temp_c,
+                raised_at=now,
+                last_at=now,
+            )
+            self._new_alarms.append(alarms[(kind, comp)])
+        else:
+            services.record_alarm(locker, open_alarm, kind, now, comp, detail, temp_c)
+        if opened and notify_kind and self._may_alert(locker, kind, now):
+            services.alert(locker, notify_kind, comp=comp, **params)
         self._push(locker)
 
     def _may_alert(self, locker: Locker, kind: str, now: datetime) -> bool:
@@ -205,6 +238,7 @@ class LockerHandlers:
     # ------------------------------------------------------------------ status
 
     def status(self, device_id: str, status: Status, received_at: float) -> Outcome:
+        self._write_back()  # a status may change the layout and the compartments with it
         now = _moment(received_at)
         self._seq = status.seq
         locker = self._lookup(device_id)
@@ -275,6 +309,22 @@ class LockerHandlers:
 
     # ------------------------------------------------------------------ compartments
 
+    def _shadow(self, compartment: Compartment) -> dict:
+        """The compartment's state as this batch moves it, in a plain dict written back to the
+        row once (`_write_back`): a backlog is mostly states of the same few compartments, and
+        each touch of a mapped attribute costs the ORM's bookkeeping."""
+        shadow = self._shadows.get(compartment)
+        if shadow is None:
+            shadow = self._shadows[compartment] = {name: getattr(compartment, name) for name in SHADOWED}
+        return shadow
+
+    def _write_back(self) -> None:
+        for compartment, shadow in self._shadows.items():
+            for name, value in shadow.items():
+                if getattr(compartment, name) != value:
+                    setattr(compartment, name, value)
+        self._shadows = {}
+
     def compartment(self, device_id: str, state: CompartmentState, received_at: float) -> Outcome:
         now = _moment(received_at)
         self._seq = state.seq
@@ -283,28 +333,40 @@ class LockerHandlers:
         if compartment is None:
             raise Refused("unknown-compartment", f"{device_id}/{state.comp}")
         self._heard(locker, now)
-        if compartment.boot == locker.boot and state.seq <= compartment.last_seq:
+        shadow = self._shadow(compartment)
+        boot = locker.boot
+        if shadow["boot"] == boot and state.seq <= shadow["last_seq"]:
             return Outcome.STALE
-        if compartment.boot != locker.boot:
-            compartment.boot = locker.boot
-        compartment.last_seq = state.seq
-        compartment.state_at = state.ts
-        before = (compartment.door, compartment.occupied, compartment.temp_c, compartment.fault)
-        after = (state.door, state.occupied, state.temp_c, state.fault)
-        if before != after:  # (setting only what changed keeps a batch of states cheap)
-            for name, old, new in zip(("door", "occupied", "temp_c", "fault"), before, after, strict=True):
-                if old != new:
-                    setattr(compartment, name, new)
+        was_open, had_fault = shadow["door"] == "open", shadow["fault"]
+        changed = (shadow["door"], shadow["occupied"], shadow["temp_c"], shadow["fault"]) != (
+            state.door,
+            state.occupied,
+            state.temp_c,
+            state.fault,
+        )
+        self._temperatures.observe(compartment.id, state.ts, state.temp_c)
+        shadow.update(
+            boot=boot,
+            last_seq=state.seq,
+            state_at=state.ts,
+            door=state.door,
+            occupied=state.occupied,
+            temp_c=state.temp_c,
+            fault=state.fault,
+        )
+        if changed:
             self._push(locker)
-        if state.door == "closed" and before[0] == "open":
+        if state.door == "closed" and was_open:
             self._resolve(locker, AlarmKind.DOOR, now, comp=state.comp)
-        if state.fault is None and before[3]:
+        if state.fault is None and had_fault:
             self._resolve(locker, AlarmKind.FAULT, now, comp=state.comp)
         return Outcome.APPLIED
 
     # ------------------------------------------------------------------ events
 
     def event(self, device_id: str, event: Event, received_at: float) -> Outcome:
+        if event.type in TOUCH_COMPARTMENTS:
+            self._write_back()  # their handlers read and change compartments through the ORM
         now = _moment(received_at)
         self._seq = event.seq
         locker = self._locker(device_id)
@@ -335,15 +397,19 @@ class LockerHandlers:
         """Store the batch's events in one statement, and when its lockers were last heard (the
         unique (locker, event id) has the last word on duplicates: a clash fails the batch, which
         the ingest then applies message by message)."""
-        if self._event_rows:
-            db.session.execute(sa.insert(LockerEvent), self._event_rows)
-            self._event_rows = []
+        self._write_back()
+        if self._event_rows or self._new_alarms:
+            db.session.flush()  # what the ORM holds first: COPY goes around it
+            insert_rows(LockerEvent.__table__, self._event_rows)
+            insert_rows(LockerAlarm.__table__, [asdict(alarm) for alarm in self._new_alarms])
+            self._event_rows, self._new_alarms = [], []
+        self._temperatures.write()
         for locker, moment in self._heard_at.items():
             locker.last_seen = moment
         self._heard_at = {}
 
     def _on_deposit(self, locker: Locker, event: Event, now: datetime):
-        from portal.pickup.services import issue_pickup_code, order_by_reference
+        from portal.groupbuy.services.pickup_codes import issue_pickup_code, order_by_reference
 
         compartment = self._compartment_of(locker, event.comp)
         order = order_by_reference(locker.pickup_point_id, event.order)
@@ -394,7 +460,7 @@ class LockerHandlers:
         return "ready", order.reference
 
     def _on_pickup_code(self, locker: Locker, event: Event, now: datetime):
-        from portal.pickup.services import order_for_code
+        from portal.groupbuy.services.pickup_codes import order_for_code
 
         if locker.keypad_locked(now):
             self._reply(locker, event, "deny", reason="locked_out")
@@ -436,7 +502,7 @@ class LockerHandlers:
         )
 
     def _on_collected(self, locker: Locker, event: Event, now: datetime):
-        from portal.pickup.services import mark_collected, order_by_reference
+        from portal.groupbuy.services.pickup_codes import mark_collected, order_by_reference
 
         compartment = self._compartment_of(locker, event.comp)
         self._push(locker)
@@ -487,101 +553,3 @@ class LockerHandlers:
     def _push_order(self, order) -> None:
         for user_id in {order.user_id, order.delegate_user_id} - {None}:
             push_after_commit(db.session(), user_room(user_id), {"type": "order", "id": order.id})
-
-    # ------------------------------------------------------------------ outbox and upkeep
-
-    def pending_commands(self) -> list[Command]:
-        rows = db.session.execute(
-            sa.select(LockerCommand, Locker.device_id)
-            .join(Locker, Locker.id == LockerCommand.locker_id)
-            .where(LockerCommand.sent_at.is_(None))
-            .order_by(LockerCommand.created_at)
-            .limit(500)
-        ).all()
-        return [
-            Command(
-                row.id,
-                device_id,
-                command(
-                    row.type,
-                    comp=row.comp,
-                    order=row.order_reference,
-                    in_reply_to=row.in_reply_to,
-                    reason=row.reason,
-                    command_id=row.id,
-                    ts=row.created_at,
-                ),
-            )
-            for row, device_id in rows
-        ]
-
-    def commands_sent(self, keys: list) -> None:
-        db.session.execute(
-            sa.update(LockerCommand)
-            .where(LockerCommand.id.in_(keys), LockerCommand.sent_at.is_(None))
-            .values(sent_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-
-    def tick(self, now: float) -> None:
-        """Every second: lockers silent for 90 s go offline; lockouts that ended close; stats."""
-        from portal.core.db import begin_write
-        from portal.lockers.models import SILENCE, CodeAttempt
-
-        moment = _moment(now)
-        self._seq = None
-        self.begin_batch()  # its own session: nothing cached from the last batch applies
-        silent = []
-        if self._listened_for(SILENCE.total_seconds(), now):
-            silent = db.session.scalars(
-                sa.select(Locker).where(Locker.online, Locker.last_seen < moment - SILENCE)
-            ).all()
-        ended = db.session.scalars(
-            sa.select(Locker)
-            .where(
-                Locker.locked_until.is_not(None),
-                Locker.locked_until <= moment,
-                Locker.locked_by_admin.is_(False),
-            )
-            .where(
-                sa.exists().where(
-                    LockerAlarm.locker_id == Locker.id,
-                    LockerAlarm.kind == AlarmKind.LOCKOUT,
-                    LockerAlarm.resolved_at.is_(None),
-                )
-            )
-        ).all()
-        stats_due = self.ingest is not None and now >= self._stats_due
-        if not (silent or ended or stats_due):
-            return
-        ids = ([locker.id for locker in silent], [locker.id for locker in ended])
-        db.session.rollback()
-        begin_write()
-        for locker in db.session.scalars(sa.select(Locker).where(Locker.id.in_(ids[0]))):
-            if locker.online and locker.last_seen < moment - SILENCE:
-                log.info("locker %s silent since %s: offline", locker.device_id, locker.last_seen)
-                self._set_offline(locker, OfflineReason.SILENCE, moment)
-        for locker in db.session.scalars(sa.select(Locker).where(Locker.id.in_(ids[1]))):
-            services.resolve_alarms(locker, AlarmKind.LOCKOUT, moment)
-        if stats_due:
-            self._stats_due = now + STATS_EVERY_S
-            self._write_stats(moment)
-            db.session.execute(sa.delete(CodeAttempt).where(CodeAttempt.at < _moment(now - ATTEMPTS_KEPT_S)))
-
-    def _listened_for(self, seconds: float, now: float) -> bool:
-        """Has the ingest been subscribed that long? A locker's silence means something only while
-        the portal listens: after the portal was away, lockers are heard again from the retained
-        messages and their next heartbeat. (Handlers on their own, as in tests, always listen.)"""
-        if self.ingest is None:
-            return True
-        since = self.ingest.listening_since
-        return since is not None and now - since >= seconds
-
-    def _write_stats(self, moment: datetime) -> None:
-        row = db.session.get(IngestStats, self.stats_id)
-        if row is None:
-            row = IngestStats(client_id=self.stats_id, started_at=moment)
-            db.session.add(row)
-        row.updated_at = moment
-        row.connected = bool(self.ingest and self.ingest.connected)
-        row.counters = self.ingest.counters.snapshot() if self.ingest else {}

@@ -121,6 +121,20 @@ class Compartment(db.Model):
         return "occupied" if self.occupied else "free"
 
 
+class TemperatureReading(db.Model):
+    """A cold compartment's temperature as its status reported it: the trace chain's cold-chain
+    readings while a batch's orders were inside. Written when the value changes; kept for
+    TEMPERATURES_KEPT_DAYS."""
+
+    __tablename__ = "locker_temperature_readings"
+    __table_args__ = (sa.Index("ix_locker_temperature_readings_compartment_at", "compartment_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compartment_id: Mapped[int] = mapped_column(sa.ForeignKey("locker_compartments.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    temp_c: Mapped[float] = mapped_column(sa.Float)
+
+
 class LockerEvent(db.Model):
     """An event a locker sent, kept once per id: a second delivery changes nothing."""
 

@@ -1,25 +1,25 @@
 """Admin pages for lockers and kiosk screens, and the kiosk board itself."""
 
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import abort, redirect, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.community.access import current_membership, get_in_community, role_required
 from portal.community.models import Role
-from portal.core.access import current_membership, get_in_community, platform_admin_required, role_required
+from portal.core import localtime
+from portal.core.access import platform_admin_required
 from portal.core.db import db, utcnow
-from portal.core.errors import DomainError
-from portal.core.forms import attach_error
+from portal.core.forms import commit_or_422
 from portal.core.htmx import redirect_to, render
-from portal.lockers import bp, services
+from portal.lockers import bp, screens, services
 from portal.lockers.forms import AnnouncementForm, KioskForm, LockerEditForm, LockerForm, RemoteOpenForm
 from portal.lockers.models import Announcement, IngestStats, KioskDevice, Locker, LockerAlarm, LockerEvent
 from portal.pickup.models import PickupPoint
 from portal.pickup.services import points_of
+from portal.trace.chain import latest_root
 
 
 def _community_id() -> int:
@@ -50,7 +50,7 @@ def _overview(form=None, status=200, block="overview", created=None, password=No
         points=points,
         by_point=by_point,
         form=form,
-        alarms=services.open_alarms(community_id=community_id),
+        alarms=screens.open_alarms(community_id=community_id),
         stats=stats,
         now=utcnow(),
         created=created,
@@ -72,17 +72,12 @@ def register():
     """Register a locker at a pickup point; its MQTT password is shown this once."""
     form = LockerForm()
     form.set_points(_points())
-    if not form.validate():
-        return _overview(form, status=422, block="register")
-    point = get_in_community(PickupPoint, form.pickup_point_id.data)
-    try:
-        locker, password = services.register_locker(
-            point, form.device_id.data, form.name.data, form.layout.data
-        )
-    except DomainError as error:
-        attach_error(form, error)
-        return _overview(form, status=422, block="register")
-    db.session.commit()
+
+    def save():
+        point = get_in_community(PickupPoint, form.pickup_point_id.data)
+        return services.register_locker(point, form.device_id.data, form.name.data, form.layout.data)
+
+    locker, password = commit_or_422(save, lambda _error: _overview(form, status=422, block="register"), form)
     return _overview(block="register", created=locker, password=password)
 
 
@@ -115,7 +110,7 @@ def _locker_page(locker: Locker, status=200, block="live", edit_form=None, open_
         open_form=open_form,
         events=events,
         commands=services.recent_commands(locker),
-        alarms=services.open_alarms(locker_id=locker.id),
+        alarms=screens.open_alarms(locker_id=locker.id),
         now=utcnow(),
         pending=[c for c in locker.compartments if not c.approved],
         room=services.community_room(locker.community_id),
@@ -204,17 +199,17 @@ def resolve(alarm_id: int):
 
 def _kiosks_page(kiosk_form=None, note_form=None, status=200, **extra):
     points = _points()
-    kiosk_form = kiosk_form or KioskForm(formdata=None, phone=services.kiosk_login_suggestion())
+    kiosk_form = kiosk_form or KioskForm(formdata=None, phone=screens.kiosk_login_suggestion())
     note_form = note_form or AnnouncementForm(formdata=None)
     kiosk_form.set_points(points)
     note_form.set_points(points)
-    notes = {p.id: services.announcements_at(p.id) for p in points}
+    notes = {p.id: screens.announcements_at(p.id) for p in points}
     return render(
         "lockers/admin/kiosks.html",
         "kiosks",
         status=status,
         points=points,
-        devices=services.kiosks_of(_community_id()),
+        devices=screens.kiosks_of(_community_id()),
         kiosk_form=kiosk_form,
         note_form=note_form,
         notes=notes,
@@ -235,15 +230,12 @@ def new_kiosk():
     """Create a device login for a pickup point's screen; its password is shown this once."""
     form = KioskForm()
     form.set_points(_points())
-    if not form.validate():
-        return _kiosks_page(kiosk_form=form, status=422)
-    point = get_in_community(PickupPoint, form.pickup_point_id.data)
-    try:
-        user, password = services.create_kiosk(point, form.name.data, form.phone.data, current_user)
-    except DomainError as error:
-        attach_error(form, error)
-        return _kiosks_page(kiosk_form=form, status=422)
-    db.session.commit()
+
+    def save():
+        point = get_in_community(PickupPoint, form.pickup_point_id.data)
+        return point, *screens.create_kiosk(point, form.name.data, form.phone.data, current_user)
+
+    point, user, password = commit_or_422(save, lambda _: _kiosks_page(kiosk_form=form, status=422), form)
     return _kiosks_page(created=user, password=password, created_point=point)
 
 
@@ -254,7 +246,7 @@ def remove_kiosk(user_id: int):
     device = db.session.get(KioskDevice, user_id)
     if device is None or device.pickup_point.community_id != _community_id():
         abort(404)
-    services.remove_kiosk(device)
+    screens.remove_kiosk(device)
     db.session.commit()
     return redirect_to(url_for("lockers.kiosks"))
 
@@ -265,15 +257,12 @@ def announce():
     """Put a line on a pickup point's kiosk board."""
     form = AnnouncementForm()
     form.set_points(_points())
-    if not form.validate():
-        return _kiosks_page(note_form=form, status=422)
-    point = get_in_community(PickupPoint, form.pickup_point_id.data)
-    try:
-        services.add_announcement(point, form.text.data, form.days.data, current_user)
-    except DomainError as error:
-        attach_error(form, error)
-        return _kiosks_page(note_form=form, status=422)
-    db.session.commit()
+
+    def save():
+        point = get_in_community(PickupPoint, form.pickup_point_id.data)
+        screens.add_announcement(point, form.text.data, form.days.data, current_user)
+
+    commit_or_422(save, lambda _error: _kiosks_page(note_form=form, status=422), form)
     return redirect_to(url_for("lockers.kiosks"))
 
 
@@ -285,7 +274,7 @@ def unannounce(note_id: int):
     point = db.session.get(PickupPoint, note.pickup_point_id) if note else None
     if point is None or point.community_id != _community_id():
         abort(404)
-    services.remove_announcement(note, point)
+    screens.remove_announcement(note, point)
     db.session.commit()
     return redirect_to(url_for("lockers.kiosks"))
 
@@ -297,7 +286,7 @@ def unannounce(note_id: int):
 @role_required(Role.KIOSK, Role.ADMIN)
 def kiosk_home():
     """A kiosk device goes to its pickup point's board; an admin to the kiosk settings."""
-    point = services.kiosk_point_for(current_user)
+    point = screens.kiosk_point_for(current_user)
     if point is not None and point.community_id == _community_id():
         return redirect(url_for("lockers.board", point_id=point.id))
     if current_membership().has(Role.ADMIN):
@@ -311,18 +300,20 @@ def board(point_id: int):
     """The full-screen live board of a pickup point (the fragment refetches on every push)."""
     point = get_in_community(PickupPoint, point_id)
     now = utcnow()
-    lockers = services.lockers_at(point.id)
+    lockers = screens.lockers_at(point.id)
     return render(
         "lockers/kiosk.html",
         "board",
         point=point,
         lockers=lockers,
         now=now,
-        alarms=services.open_alarms(point_id=point.id),
-        ready=services.ready_orders(point.id),
-        announcements=services.announcements_at(point.id, now),
+        alarms=screens.open_alarms(point_id=point.id),
+        ready=screens.ready_orders(point.id),
+        announcements=screens.announcements_at(point.id, now),
         room=services.pickup_room(point.id),
-        tz=str(services.local_tz()),
+        tz=str(localtime.zone()),
+        trace_root=latest_root(point.community_id),
+        today=localtime.today(),
     )
 
 
@@ -337,23 +328,6 @@ ALARM_LABELS = {
     "lockout": _l("keypad locked after wrong codes"),
     "deposit": _l("unexpected parcel"),
 }
-
-
-@bp.app_template_filter("kiosk_time")
-def kiosk_time(moment, tz: str) -> str:
-    return moment.astimezone(ZoneInfo(tz)).strftime("%H:%M:%S")
-
-
-@bp.app_template_filter("kiosk_date")
-def kiosk_date(moment, tz: str) -> str:
-    return format_date(moment.astimezone(ZoneInfo(tz)).date(), format="full")
-
-
-@bp.app_template_filter("local_dt")
-def local_dt(moment) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(services.local_tz()).strftime("%m-%d %H:%M:%S")
 
 
 STATE_LABELS = {
@@ -403,4 +377,4 @@ def locker_globals() -> dict:
 @bp.app_template_global("locker_place")
 def locker_place(order_id: int):
     """The compartment an order waits in, for pages of other domains (the resident's order)."""
-    return services.order_place(order_id)
+    return screens.order_place(order_id)

@@ -3,19 +3,15 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from portal.community.access import holds
+from portal.community.models import Role
 from portal.core.nav import register_tile
 from portal.notifications.services import register_messages
 
 bp = Blueprint("moderation", __name__)
 
 
-def _is_moderator(membership) -> bool:
-    from portal.moderation.services import is_moderator
-
-    return is_moderator(membership)
-
-
-register_tile("moderation.queue", _l("Moderation"), "🛡️", order=89, visible=_is_moderator)
+register_tile("moderation.queue", _l("Moderation"), "🛡️", order=89, visible=holds(Role.VOLUNTEER, Role.ADMIN))
 
 register_messages(
     {
@@ -28,4 +24,6 @@ register_messages(
     }
 )
 
-from portal.moderation import views  # noqa: E402,F401
+from portal.moderation import listeners, views  # noqa: E402,F401
+
+listeners.connect()

@@ -13,9 +13,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from portal.community.access import holds
 from portal.community.models import Membership, MembershipStatus, Role
 from portal.core.db import db, utcnow
 from portal.core.errors import DomainError
+from portal.core.paging import Page, page_from, page_number
 from portal.moderation.models import REPORTS_TO_HIDE, AuditEntry, ContentStatus, Report, Trust
 from portal.notifications.services import notify
 
@@ -73,8 +75,8 @@ def kind(name: str) -> Kind:
 # --- who sees what ------------------------------------------------------------------------
 
 
-def is_moderator(membership) -> bool:
-    return membership is not None and (membership.has(Role.VOLUNTEER) or membership.has(Role.ADMIN))
+# volunteers and admins moderate
+is_moderator = holds(Role.VOLUNTEER, Role.ADMIN)
 
 
 def visible_clause(model, membership):
@@ -163,15 +165,10 @@ def log(community_id, actor_id, action, kind_name="", item_id=None, target_user_
     return entry
 
 
-def audit_log(community_id: int, page: int = 1, per_page: int = 50) -> list[AuditEntry]:
-    return list(
-        db.session.scalars(
-            sa.select(AuditEntry)
-            .where(AuditEntry.community_id == community_id)
-            .order_by(AuditEntry.id.desc())
-            .offset((max(page, 1) - 1) * per_page)
-            .limit(per_page + 1)
-        )
+def audit_log(community_id: int):
+    """The community's moderation actions, newest first (a query, for paging)."""
+    return (
+        sa.select(AuditEntry).where(AuditEntry.community_id == community_id).order_by(AuditEntry.id.desc())
     )
 
 
@@ -233,21 +230,6 @@ def report(membership, kind_name: str, item, reason: str, note: str = "") -> Rep
     return row
 
 
-def open_reports(community_id: int, kind_name: str, item_id: int) -> list[Report]:
-    return list(
-        db.session.scalars(
-            sa.select(Report)
-            .where(
-                Report.community_id == community_id,
-                Report.kind == kind_name,
-                Report.item_id == item_id,
-                Report.resolved_at.is_(None),
-            )
-            .order_by(Report.id)
-        )
-    )
-
-
 def _resolve_reports(kind_name: str, item) -> None:
     db.session.execute(
         sa.update(Report)
@@ -299,8 +281,14 @@ def act(moderator, kind_name: str, item, action: str, note: str = "") -> None:
         k.on_status(item, to)
 
 
-def queue(community_id: int, tab: str, limit: int = 100) -> list[tuple[str, Any]]:
-    """(kind, item) waiting for moderators: pending approval, hidden, or reported but visible."""
+QUEUE_PAGE = 20
+
+
+def queue(community_id: int, tab: str, page: int = 1) -> Page:
+    """A page of (kind, item) waiting for moderators, oldest first: pending approval, hidden,
+    or reported. Each kind is read up to the end of the page, then the kinds are merged."""
+    page = page_number(page)
+    upto = page * QUEUE_PAGE + 1
     items = []
     for k in KINDS.values():
         model = k.model
@@ -314,10 +302,32 @@ def queue(community_id: int, tab: str, limit: int = 100) -> list[tuple[str, Any]
                 model.report_count > 0,
                 model.status.in_([ContentStatus.VISIBLE, ContentStatus.HIDDEN]),
             )
-        for item in db.session.scalars(query.order_by(model.created_at).limit(limit)):
+        for item in db.session.scalars(query.order_by(model.created_at, model.id).limit(upto)):
             items.append((k.name, item))
-    items.sort(key=lambda pair: pair[1].created_at)
-    return items[:limit]
+    items.sort(key=lambda pair: (pair[1].created_at, pair[0], pair[1].id))
+    return page_from(items[(page - 1) * QUEUE_PAGE :], page, QUEUE_PAGE)
+
+
+def open_reports_of(community_id: int, items) -> dict[tuple[str, int], list[Report]]:
+    """(kind, item id) → its open reports, for the items of a queue page, in one query."""
+    wanted: dict[str, list[int]] = {}
+    for kind_name, item in items:
+        wanted.setdefault(kind_name, []).append(item.id)
+    result: dict[tuple[str, int], list[Report]] = {(k, i): [] for k, ids in wanted.items() for i in ids}
+    if not wanted:
+        return result
+    rows = db.session.scalars(
+        sa.select(Report)
+        .where(
+            Report.community_id == community_id,
+            Report.resolved_at.is_(None),
+            sa.or_(*(sa.and_(Report.kind == k, Report.item_id.in_(ids)) for k, ids in wanted.items())),
+        )
+        .order_by(Report.id)
+    )
+    for report in rows:
+        result[report.kind, report.item_id].append(report)
+    return result
 
 
 def queue_counts(community_id: int) -> dict[str, int]:

@@ -1,14 +1,14 @@
 """Moderation pages: reporting, the volunteers' queue with its actions, and the audit log."""
 
 from flask import abort, current_app, request
-from flask_login import current_user
 
+from portal.community.access import current_membership, people_required, role_required
 from portal.community.models import Role
-from portal.core.access import current_membership, role_required
 from portal.core.db import db
-from portal.core.errors import DomainError
+from portal.core.forms import commit_or_422
 from portal.core.htmx import render
-from portal.extensions import limiter
+from portal.core.paging import page_of, requested_page
+from portal.extensions import limiter, per_person
 from portal.moderation import bp
 from portal.moderation.models import ContentStatus
 from portal.moderation.services import (
@@ -19,24 +19,20 @@ from portal.moderation.services import (
     audit_log,
     can_view,
     kind,
-    open_reports,
+    open_reports_of,
     queue,
     queue_counts,
     report,
     warnings_count,
 )
-from portal.neighbors.access import people_required
 
 TABS = ("reported", "pending", "hidden")
+LOG_PAGE = 20
 
 
 @bp.app_context_processor
 def report_globals() -> dict:
     return {"report_reasons": REPORT_REASONS}
-
-
-def user_rate_key() -> str:
-    return f"user:{current_user.get_id() or request.remote_addr}"
 
 
 def report_limit() -> str:
@@ -56,7 +52,7 @@ def _item(kind_name: str, item_id: int):
 
 @bp.post("/moderation/report/<kind_name>/<int:item_id>", endpoint="report")
 @people_required
-@limiter.limit(report_limit, key_func=user_rate_key)
+@limiter.limit(report_limit, key_func=per_person)
 def report_item(kind_name: str, item_id: int):
     """Report a post with a reason; the third different resident hides it until reviewed."""
     me = current_membership()
@@ -64,30 +60,30 @@ def report_item(kind_name: str, item_id: int):
     if not can_view(item, me):
         abort(404)
     context = {"kind": kind_name, "item": item}
-    try:
-        report(me, kind_name, item, request.form.get("reason", ""), request.form.get("note", ""))
-    except DomainError as error:
-        db.session.rollback()
-        return render(
-            "moderation/report_result.html", "result", status=422, report_error=error.message, **context
-        )
-    db.session.commit()
+    reason, note = request.form.get("reason", ""), request.form.get("note", "")
+
+    def refused(error):
+        return render("moderation/report_result.html", "result", report_error=error.message, **context)
+
+    commit_or_422(lambda: report(me, kind_name, item, reason, note), refused)
     return render("moderation/report_result.html", "result", reported=True, **context)
 
 
 def _queue_page(tab: str, status: int = 200, problem: str | None = None, done: str | None = None):
-    from portal.neighbors.services import people_for_users
+    from portal.neighbors.privacy import people_for_users
 
     me = current_membership()
-    items = queue(me.community_id, tab)
+    items = queue(me.community_id, tab, requested_page())
     authors = [item.author_id for _k, item in items]
+    reports = open_reports_of(me.community_id, items)
     return render(
         "moderation/queue.html",
         "queue",
         status=status,
         tab=tab,
         tabs=TABS,
-        items=[(k, item, KINDS[k], open_reports(me.community_id, k, item.id)) for k, item in items],
+        items=[(k, item, KINDS[k], reports[k, item.id]) for k, item in items],
+        page=items,
         counts=queue_counts(me.community_id),
         people=people_for_users(me, me.community_id, authors),
         warnings=warnings_count(me.community_id, authors),
@@ -111,12 +107,11 @@ def action(kind_name: str, item_id: int, action: str):
     item = _item(kind_name, item_id)
     tab = request.form.get("tab", "reported")
     tab = tab if tab in TABS else "reported"
-    try:
-        act(current_membership(), kind_name, item, action, request.form.get("note", "").strip()[:300])
-    except DomainError as error:
-        db.session.rollback()
-        return _queue_page(tab, 422, problem=error.message)
-    db.session.commit()
+    note = request.form.get("note", "").strip()[:300]
+    commit_or_422(
+        lambda: act(current_membership(), kind_name, item, action, note),
+        lambda error: _queue_page(tab, 422, problem=error.message),
+    )
     return _queue_page(tab, done=str(ACTIONS[action]))
 
 
@@ -124,23 +119,19 @@ def action(kind_name: str, item_id: int, action: str):
 @role_required(Role.VOLUNTEER, Role.ADMIN)
 def log_view():
     """Every moderation action, newest first (people named as their privacy allows)."""
-    from portal.neighbors.services import people_for_users
+    from portal.neighbors.privacy import people_for_users
 
     me = current_membership()
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
-    rows = audit_log(me.community_id, page)
-    user_ids = {r.actor_id for r in rows} | {r.target_user_id for r in rows}
+    page = page_of(audit_log(me.community_id), requested_page(), LOG_PAGE)
+    user_ids = {r.actor_id for r in page} | {r.target_user_id for r in page}
     names = {
         user_id: person.label for user_id, person in people_for_users(me, me.community_id, user_ids).items()
     }
     return render(
         "moderation/log.html",
-        rows=rows[:50],
-        more=len(rows) > 50,
-        page=page,
+        rows=page.items,
+        more=page.more,
+        page=page.number,
         names=names,
         actions=ACTIONS,
         kinds=KINDS,

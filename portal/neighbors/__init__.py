@@ -3,20 +3,14 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from portal.community.access import is_person
 from portal.core.nav import register_tab, register_tile
 from portal.notifications.services import register_messages
 
 bp = Blueprint("neighbors", __name__)
 
-
-def _is_person(membership) -> bool:
-    from portal.neighbors.access import is_person
-
-    return is_person(membership)
-
-
-register_tab("neighbors.directory", _l("Neighbours"), "🏘️", order=30, visible=_is_person)
-register_tile("neighbors.edit", _l("My profile"), "🪪", order=35, visible=_is_person)
+register_tab("neighbors.directory", _l("Neighbours"), "🏘️", order=30, visible=is_person)
+register_tile("neighbors.edit", _l("My profile"), "🪪", order=35, visible=is_person)
 
 register_messages(
     {
@@ -30,6 +24,7 @@ register_messages(
     }
 )
 
-from portal.neighbors import listeners, views  # noqa: E402,F401
+from portal.neighbors import listeners, privacy, views  # noqa: E402,F401
 
 listeners.connect()
+privacy.register()

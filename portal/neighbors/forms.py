@@ -4,9 +4,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
-from portal.accounts.forms import strip
+from portal.core.forms import Required, strip
 from portal.neighbors.models import PROFILE_FIELDS, Visibility
 
 VISIBILITY_CHOICES = [
@@ -23,7 +23,7 @@ def _visibility_field():
 class ProfileForm(FlaskForm):
     display_name = StringField(
         _l("Name neighbours see"),
-        [InputRequired(_l("Enter the name neighbours see.")), Length(max=40)],
+        [Required(_l("Enter the name neighbours see.")), Length(max=40)],
         filters=[strip],
         description=_l("Neighbours who may not see it see only its first character: 王**"),
     )
@@ -72,7 +72,7 @@ class ProfileForm(FlaskForm):
 class ContactForm(FlaskForm):
     message = TextAreaField(
         _l("Message"),
-        [InputRequired(_l("Say a few words: who you are and why you write.")), Length(max=300)],
+        [Required(_l("Say a few words: who you are and why you write.")), Length(max=300)],
         filters=[strip],
         description=_l("Your neighbour sees this, your name as your profile allows, and nothing else."),
     )

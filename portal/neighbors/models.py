@@ -32,6 +32,11 @@ class Profile(db.Model):
     """A member's profile in one community: each field shown only as far as its visibility says."""
 
     __tablename__ = "neighbor_profiles"
+    # the directory and its suggestions read profiles by last update
+    __table_args__ = (
+        sa.Index("ix_neighbor_profiles_community_updated", "community_id", "updated_at", "id"),
+        sa.Index("ix_neighbor_profiles_ambassador", "community_id", "ambassador"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     membership_id: Mapped[int] = mapped_column(

@@ -1,23 +1,18 @@
-"""Neighbours: profiles whose every field has its own visibility, the directory, suggestions,
-contact requests and the ambassadors who welcome newcomers.
+"""Neighbours: editing one's profile, the directory and suggestions, contact requests, and the
+ambassadors who welcome newcomers. What a viewer may see of a neighbour is privacy.py."""
 
-The one rule: a field is shown to a viewer only when its owner's visibility for it allows
-that viewer (only me / my building / my community). Everything a page shows about another
-resident comes through `person_view` or `public_label`, which apply it.
-"""
-
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
-from portal.accounts.models import User
-from portal.community.models import Membership, MembershipStatus, Role
+from portal.community.models import Membership, MembershipStatus, Role, roles_holding
 from portal.core.db import db, utcnow
 from portal.core.errors import DomainError
+from portal.core.paging import Page, page_of
+from portal.core.signals import ambassador_appointed
 from portal.neighbors.models import (
     PROFILE_FIELDS,
     ContactRequest,
@@ -28,23 +23,17 @@ from portal.neighbors.models import (
     Tag,
     Visibility,
 )
+from portal.neighbors.privacy import (
+    PERSON_LOADING,
+    PersonView,
+    ensure_profile,
+    person_view,
+    profile_of,
+    public_label,
+    visible_level_clause,
+)
 from portal.neighbors.tags import normalize_tag, tags_named
 from portal.notifications.services import notify
-
-VISIBILITY_LABELS = {
-    Visibility.ME: _l("Only me"),
-    Visibility.BUILDING: _l("My building"),
-    Visibility.COMMUNITY: _l("My community"),
-}
-FIELD_LABELS = {
-    "name": _l("Name neighbours see"),
-    "avatar": _l("Photo"),
-    "building": _l("Building"),
-    "occupation": _l("Occupation"),
-    "intro": _l("About me"),
-    "skills": _l("Skills"),
-    "interests": _l("Interests"),
-}
 
 # "experienced neighbour" suggestions: what an order mentions → the tags of neighbours who can help
 EXPERIENCE_TOPICS = {
@@ -65,169 +54,6 @@ EXPERIENCE_TOPICS = {
 }
 
 NEWCOMER_DAYS = 30
-
-
-# --- who may see what ---------------------------------------------------------------------
-
-
-def can_see(viewer: Membership | None, owner: Membership, level: str) -> bool:
-    """May `viewer` see a field of `owner` whose visibility is `level`?"""
-    if viewer is None or owner is None:
-        return False
-    if viewer.id == owner.id:
-        return True
-    if viewer.community_id != owner.community_id or not viewer.is_active or not owner.is_active:
-        return False
-    if level == Visibility.COMMUNITY:
-        return True
-    if level == Visibility.BUILDING:
-        return owner.building_id is not None and viewer.building_id == owner.building_id
-    return False
-
-
-def visible_level_clause(level_column, owner_building_column, viewer: Membership):
-    """The SQL form of can_see for a field (viewer ≠ owner, same community checked elsewhere)."""
-    clauses = [level_column == Visibility.COMMUNITY]
-    if viewer.building_id is not None:
-        clauses.append(
-            sa.and_(level_column == Visibility.BUILDING, owner_building_column == viewer.building_id)
-        )
-    return sa.or_(*clauses)
-
-
-def mask_name(name: str) -> str:
-    """王阿姨 → 王**: the first character only."""
-    name = (name or "").strip()
-    return (name[:1] + "**") if name else "**"
-
-
-@dataclass
-class PersonView:
-    """What one viewer may see of one member."""
-
-    membership_id: int
-    user_id: int
-    label: str  # full name when allowed, else masked; building appended when allowed
-    name: str  # full or masked
-    name_shown: bool
-    is_self: bool = False
-    avatar_url: str | None = None
-    building: str | None = None
-    occupation: str | None = None
-    intro: str | None = None
-    skills: list[str] = field(default_factory=list)
-    interests: list[str] = field(default_factory=list)
-    ambassador: bool = False
-    shared_tags: list[str] = field(default_factory=list)
-
-    @property
-    def initial(self) -> str:
-        return (self.name or "?")[:1]
-
-
-def profile_of(membership: Membership) -> Profile | None:
-    return db.session.scalar(sa.select(Profile).where(Profile.membership_id == membership.id))
-
-
-def ensure_profile(membership: Membership) -> Profile:
-    profile = profile_of(membership)
-    if profile is None:
-        profile = Profile(
-            membership_id=membership.id, user_id=membership.user_id, community_id=membership.community_id
-        )
-        db.session.add(profile)
-        db.session.flush()
-    return profile
-
-
-def is_ambassador(membership: Membership, profile: Profile | None = None) -> bool:
-    if membership is None:
-        return False
-    if membership.has(Role.VOLUNTEER):
-        return True
-    profile = profile if profile is not None else profile_of(membership)
-    return bool(profile and profile.ambassador)
-
-
-def person_view(
-    viewer: Membership | None, member: Membership, profile: Profile | None = None, load_profile: bool = True
-) -> PersonView:
-    """The member as `viewer` may see them: every field checked against its visibility."""
-    if profile is None and load_profile:
-        profile = profile_of(member)
-    is_self = viewer is not None and viewer.id == member.id
-
-    def allowed(name: str) -> bool:
-        level = profile.visibility(name) if profile is not None else Visibility.ME
-        return can_see(viewer, member, level)
-
-    full_name = member.user.display_name
-    name_shown = allowed("name")
-    name = full_name if name_shown else mask_name(full_name)
-    building = member.building.name if member.building is not None and allowed("building") else None
-    view = PersonView(
-        membership_id=member.id,
-        user_id=member.user_id,
-        label=f"{name} · {building}" if building else name,
-        name=name,
-        name_shown=name_shown,
-        is_self=is_self,
-        building=building,
-        ambassador=member.has(Role.VOLUNTEER) or bool(profile and profile.ambassador),
-    )
-    if profile is None:
-        return view
-    if profile.avatar and allowed("avatar"):
-        view.avatar_url = url_for("neighbors.avatar", membership_id=member.id, v=profile.avatar[-12:-5])
-    if profile.occupation and allowed("occupation"):
-        view.occupation = profile.occupation
-    if profile.intro and allowed("intro"):
-        view.intro = profile.intro
-    if allowed("skills"):
-        view.skills = profile.tag_names("skill")
-    if allowed("interests"):
-        view.interests = profile.tag_names("interest")
-    return view
-
-
-def person_views(viewer: Membership | None, members: list[Membership]) -> dict[int, PersonView]:
-    """person_view for many members at once (one query for their profiles), keyed by membership id."""
-    ids = [m.id for m in members if m is not None]
-    profiles = {}
-    if ids:
-        profiles = {
-            p.membership_id: p
-            for p in db.session.scalars(sa.select(Profile).where(Profile.membership_id.in_(ids)))
-        }
-    return {
-        m.id: person_view(viewer, m, profiles.get(m.id), load_profile=False) for m in members if m is not None
-    }
-
-
-def memberships_of_users(community_id: int, user_ids) -> dict[int, Membership]:
-    """The community memberships of these people, keyed by user id (for author labels)."""
-    ids = list({u for u in user_ids if u})
-    if not ids:
-        return {}
-    return {
-        m.user_id: m
-        for m in db.session.scalars(
-            sa.select(Membership).where(Membership.community_id == community_id, Membership.user_id.in_(ids))
-        )
-    }
-
-
-def people_for_users(viewer: Membership | None, community_id: int, user_ids) -> dict[int, PersonView]:
-    """person_view of the people behind user ids (authors, helpers…), keyed by user id."""
-    by_user = memberships_of_users(community_id, user_ids)
-    views = person_views(viewer, list(by_user.values()))
-    return {user_id: views[m.id] for user_id, m in by_user.items()}
-
-
-def public_label(viewer_membership: Membership | None, member_membership: Membership) -> str:
-    """Masked name (full name if its visibility allows) + building only if the member's building
-    visibility allows it for this viewer — for participant lists in other domains."""
-    return person_view(viewer_membership, member_membership).label
 
 
 # --- editing one's profile ----------------------------------------------------------------
@@ -300,8 +126,27 @@ def _discoverable_query(viewer: Membership):
             Profile.discoverable,
             Membership.status == MembershipStatus.ACTIVE,
             Membership.id != viewer.id,
-            Membership.roles.op("&")(int(Role.KIOSK)) == 0,
+            Membership.roles.not_in(roles_holding(Role.KIOSK)),
         )
+    )
+
+
+def _visible_tags_of_profile(pt, viewer: Membership, tag_ids, owner_building):
+    """The profile tags `pt` of the profile at hand that are among `tag_ids` and whose kind's
+    visibility (skills, interests) lets the viewer see them."""
+    return sa.and_(
+        pt.profile_id == Profile.id,
+        pt.tag_id.in_(tag_ids),
+        sa.or_(
+            sa.and_(
+                pt.kind == "skill",
+                visible_level_clause(Profile.skills_visibility, owner_building, viewer),
+            ),
+            sa.and_(
+                pt.kind == "interest",
+                visible_level_clause(Profile.interests_visibility, owner_building, viewer),
+            ),
+        ),
     )
 
 
@@ -309,20 +154,7 @@ def _visible_tag_clause(viewer: Membership, tag_ids, owner_building):
     """Profiles having one of `tag_ids` as a tag whose visibility lets the viewer see it."""
     pt = aliased(ProfileTag)
     return sa.exists(
-        sa.select(pt.profile_id).where(
-            pt.profile_id == Profile.id,
-            pt.tag_id.in_(tag_ids),
-            sa.or_(
-                sa.and_(
-                    pt.kind == "skill",
-                    visible_level_clause(Profile.skills_visibility, owner_building, viewer),
-                ),
-                sa.and_(
-                    pt.kind == "interest",
-                    visible_level_clause(Profile.interests_visibility, owner_building, viewer),
-                ),
-            ),
-        )
+        sa.select(pt.profile_id).where(_visible_tags_of_profile(pt, viewer, tag_ids, owner_building))
     )
 
 
@@ -345,36 +177,55 @@ def directory(
             Membership.building_id == viewer.building_id,
             Profile.building_visibility.in_([Visibility.BUILDING, Visibility.COMMUNITY]),
         )
-    rows = db.session.execute(
-        query.order_by(Profile.updated_at.desc(), Profile.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page + 1)
-    ).all()
-    people = [person_view(viewer, m, p, load_profile=False) for p, m in rows[:per_page]]
-    return people, len(rows) > per_page
+    query = query.options(*PERSON_LOADING).order_by(Profile.updated_at.desc(), Profile.id.desc())
+    found = page_of(query, page, per_page, rows=True)
+    return [person_view(viewer, m, p, load_profile=False) for p, m in found], found.more
+
+
+SUGGESTION_POOL = 50  # of the latest updated matching profiles, those who share most are suggested
+
+
+def _visible_shared_count(viewer: Membership, tag_ids, owner_building):
+    """How many of `tag_ids` a profile has as tags the viewer may see (a correlated count)."""
+    pt = aliased(ProfileTag)
+    return (
+        sa.select(sa.func.count(sa.distinct(pt.tag_id)))
+        .where(_visible_tags_of_profile(pt, viewer, tag_ids, owner_building))
+        .correlate(Profile, Membership)
+        .scalar_subquery()
+    )
 
 
 def shared_tag_suggestions(viewer: Membership, limit: int = 6) -> list[PersonView]:
-    """Discoverable neighbours who share tags with the viewer (tags they let the viewer see)."""
+    """Discoverable neighbours who share tags with the viewer (tags they let the viewer see):
+    of the SUGGESTION_POOL latest updated, those who share most, ranked in SQL."""
     own = profile_of(viewer)
     if own is None or not own.tags:
         return []
     my_tag_ids = list({pt.tag_id for pt in own.tags})
-    rows = db.session.execute(
+    pool = (
         _discoverable_query(viewer)
+        .with_only_columns(Profile.id)
         .where(_visible_tag_clause(viewer, my_tag_ids, Membership.building_id))
-        .order_by(Profile.updated_at.desc())
-        .limit(100)
+        .order_by(Profile.updated_at.desc(), Profile.id.desc())
+        .limit(SUGGESTION_POOL)
+    )
+    shared = _visible_shared_count(viewer, my_tag_ids, Membership.building_id)
+    rows = db.session.execute(
+        sa.select(Profile, Membership)
+        .join(Membership, Membership.id == Profile.membership_id)
+        .where(Profile.id.in_(pool))
+        .options(*PERSON_LOADING)
+        .order_by(shared.desc(), Profile.updated_at.desc(), Profile.id.desc())
+        .limit(limit)
     ).all()
     mine = {pt.tag.name for pt in own.tags}
     ranked = []
     for profile, member in rows:
         view = person_view(viewer, member, profile, load_profile=False)
         view.shared_tags = [t for t in [*view.skills, *view.interests] if t in mine]
-        if view.shared_tags:
-            ranked.append(view)
-    ranked.sort(key=lambda v: -len(v.shared_tags))
-    return ranked[:limit]
+        ranked.append(view)
+    return ranked
 
 
 def topics_for_text(text: str) -> list[str]:
@@ -405,59 +256,77 @@ def note_purchase(user_id: int, community_id: int, text: str) -> list[str]:
     return topics
 
 
+EXPERIENCED_POOL = 20
+
+
 def experienced_suggestions(viewer: Membership, limit: int = 6) -> list[tuple[str, PersonView]]:
     """(topic label, neighbour): both sides opted in — the viewer to suggestions from what they
-    buy, the neighbour to being suggested — and the matching tag is one the viewer may see."""
+    buy, the neighbour to being suggested — and the matching tag is one the viewer may see.
+    Topics in the order of the viewer's hints; the same few queries however many there are."""
     own = profile_of(viewer)
     if own is None or not own.wants_suggestions:
         return []
-    topics = list(
-        db.session.scalars(
+    topics = [
+        topic
+        for topic in db.session.scalars(
             sa.select(PurchaseHint.topic)
             .where(PurchaseHint.membership_id == viewer.id)
-            .order_by(PurchaseHint.count.desc())
+            .order_by(PurchaseHint.count.desc(), PurchaseHint.topic)
         )
-    )
+        if topic in EXPERIENCE_TOPICS
+    ]
+    names = {name for topic in topics for name in EXPERIENCE_TOPICS[topic][2]}
+    tag_ids = list(db.session.scalars(sa.select(Tag.id).where(Tag.name.in_(names)))) if names else []
+    if not tag_ids:
+        return []
+    rows = db.session.execute(
+        sa.select(Profile, Membership)
+        .join(Membership, Membership.id == Profile.membership_id)
+        .where(
+            Profile.community_id == viewer.community_id,
+            Profile.offers_experience,
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.id != viewer.id,
+            _visible_tag_clause(viewer, tag_ids, Membership.building_id),
+        )
+        .options(*PERSON_LOADING)
+        .order_by(Profile.updated_at.desc(), Profile.id.desc())
+        .limit(EXPERIENCED_POOL)
+    ).all()
+    views = [person_view(viewer, member, profile, load_profile=False) for profile, member in rows]
     results, seen = [], set()
     for topic in topics:
-        if topic not in EXPERIENCE_TOPICS:
-            continue
         label, _words, tag_names = EXPERIENCE_TOPICS[topic]
-        tag_ids = list(db.session.scalars(sa.select(Tag.id).where(Tag.name.in_(tag_names))))
-        if not tag_ids:
-            continue
-        rows = db.session.execute(
-            sa.select(Profile, Membership)
-            .join(Membership, Membership.id == Profile.membership_id)
-            .where(
-                Profile.community_id == viewer.community_id,
-                Profile.offers_experience,
-                Membership.status == MembershipStatus.ACTIVE,
-                Membership.id != viewer.id,
-                _visible_tag_clause(viewer, tag_ids, Membership.building_id),
-            )
-            .limit(20)
-        ).all()
-        for profile, member in rows:
-            if member.id in seen:
-                continue
-            seen.add(member.id)
-            view = person_view(viewer, member, profile, load_profile=False)
-            view.shared_tags = [t for t in [*view.skills, *view.interests] if t in tag_names]
-            results.append((str(label), view))
+        for view in views:
+            shared = [t for t in [*view.skills, *view.interests] if t in tag_names]
+            if shared and view.membership_id not in seen:
+                seen.add(view.membership_id)
+                view.shared_tags = shared
+                results.append((str(label), view))
     return results[:limit]
 
 
+TAG_SAMPLE = 500
+
+
 def tag_suggestions(community_id: int, kind: str, limit: int = 12) -> list[str]:
-    """Tags to offer while typing: the common ones and those used openly in the community."""
+    """Tags to offer while typing: the common ones and those used openly by the TAG_SAMPLE
+    neighbours who updated their profile last."""
     from portal.neighbors.tags import SUGGESTED_INTERESTS, SUGGESTED_SKILLS
 
     level = Profile.skills_visibility if kind == "skill" else Profile.interests_visibility
+    recent = (  # the profiles updated last: the counting costs the same in any community
+        sa.select(Profile.id)
+        .where(Profile.community_id == community_id, level == Visibility.COMMUNITY)
+        .order_by(Profile.updated_at.desc())
+        .limit(TAG_SAMPLE)
+        .subquery()
+    )
     used = db.session.execute(
         sa.select(Tag.name, sa.func.count())
         .join(ProfileTag, ProfileTag.tag_id == Tag.id)
-        .join(Profile, Profile.id == ProfileTag.profile_id)
-        .where(Profile.community_id == community_id, ProfileTag.kind == kind, level == Visibility.COMMUNITY)
+        .join(recent, recent.c.id == ProfileTag.profile_id)
+        .where(ProfileTag.kind == kind)
         .group_by(Tag.name)
         .having(sa.func.count() >= 2)  # a tag only one person uses could point at them
         .order_by(sa.func.count().desc())
@@ -539,16 +408,24 @@ def answer_contact(me: Membership, request: ContactRequest, accept: bool, share_
         )
 
 
-def contacts_for(me: Membership) -> tuple[list[ContactRequest], list[ContactRequest]]:
-    """(requests to me, requests from me), newest first."""
-    base = sa.select(ContactRequest).where(ContactRequest.community_id == me.community_id)
-    incoming = db.session.scalars(
-        base.where(ContactRequest.to_membership_id == me.id).order_by(ContactRequest.id.desc()).limit(50)
-    ).all()
-    outgoing = db.session.scalars(
-        base.where(ContactRequest.from_membership_id == me.id).order_by(ContactRequest.id.desc()).limit(50)
-    ).all()
-    return list(incoming), list(outgoing)
+CONTACTS_PAGE = 20
+
+
+def contacts_for(me: Membership, page: int = 1, sent_page: int = 1) -> tuple[Page, Page]:
+    """A page of the requests to me and of those from me, newest first, with both sides'
+    memberships and accounts (shared_phone reads them)."""
+    base = (
+        sa.select(ContactRequest)
+        .where(ContactRequest.community_id == me.community_id)
+        .options(
+            selectinload(ContactRequest.from_membership).selectinload(Membership.user),
+            selectinload(ContactRequest.to_membership).selectinload(Membership.user),
+        )
+        .order_by(ContactRequest.id.desc())
+    )
+    incoming = page_of(base.where(ContactRequest.to_membership_id == me.id), page, CONTACTS_PAGE)
+    outgoing = page_of(base.where(ContactRequest.from_membership_id == me.id), sent_page, CONTACTS_PAGE)
+    return incoming, outgoing
 
 
 def shared_phone(me: Membership, request: ContactRequest) -> str | None:
@@ -565,35 +442,81 @@ def shared_phone(me: Membership, request: ContactRequest) -> str | None:
 # --- newcomers and ambassadors ------------------------------------------------------------
 
 
-def recent_newcomers(community_id: int, days: int = NEWCOMER_DAYS) -> list[Membership]:
+NEWCOMERS_PAGE = 12
+
+
+def recent_newcomers(community_id: int, days: int = NEWCOMER_DAYS, page: int = 1) -> Page:
+    """A page of the members who joined in the last `days` days, the latest first."""
     since = utcnow() - timedelta(days=days)
-    return list(
-        db.session.scalars(
-            sa.select(Membership)
-            .where(
-                Membership.community_id == community_id,
-                Membership.status == MembershipStatus.ACTIVE,
-                Membership.decided_at >= since,
-                Membership.roles.op("&")(int(Role.KIOSK)) == 0,
-            )
-            .order_by(Membership.decided_at.desc())
-            .limit(50)
+    return page_of(
+        sa.select(Membership)
+        .where(
+            Membership.community_id == community_id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.decided_at >= since,
+            Membership.roles.not_in(roles_holding(Role.KIOSK)),
         )
+        .order_by(Membership.decided_at.desc(), Membership.id.desc()),
+        page,
+        NEWCOMERS_PAGE,
     )
 
 
+def _ambassadors_query(community_id: int):
+    """Active volunteers and appointed ambassadors, by name; each half found through an index."""
+    volunteers = sa.select(Membership.id).where(
+        Membership.community_id == community_id, Membership.roles.in_(roles_holding(Role.VOLUNTEER))
+    )
+    appointed = sa.select(Profile.membership_id).where(
+        Profile.community_id == community_id, Profile.ambassador
+    )
+    return (
+        sa.select(Membership)
+        .where(
+            Membership.community_id == community_id,
+            Membership.status == MembershipStatus.ACTIVE,
+            sa.or_(Membership.id.in_(volunteers), Membership.id.in_(appointed)),
+        )
+        .order_by(Membership.id)  # never by name: the order would tell something of hidden names
+    )
+
+
+def ambassador_user_ids(community_id: int) -> sa.Select:
+    """The user ids of the community's ambassadors, as a subquery to filter by."""
+    return _ambassadors_query(community_id).with_only_columns(Membership.user_id).order_by(None)
+
+
+def ambassadors_among(community_id: int, user_ids) -> set[int]:
+    """Which of these people are ambassadors (appointed, or volunteers)."""
+    ids = list({u for u in user_ids if u})
+    if not ids:
+        return set()
+    return set(db.session.scalars(ambassador_user_ids(community_id).where(Membership.user_id.in_(ids))))
+
+
 def ambassadors(community_id: int) -> list[Membership]:
-    return list(
+    """Every ambassador (appointed, or a volunteer): whom a newcomer's arrival is told."""
+    return list(db.session.scalars(_ambassadors_query(community_id)))
+
+
+def ambassadors_listed(community_id: int, page: int = 1) -> Page:
+    """A page of the ambassadors, by name, with their accounts and buildings."""
+    return page_of(
+        _ambassadors_query(community_id).options(
+            selectinload(Membership.user), selectinload(Membership.building)
+        ),
+        page,
+        CONTACTS_PAGE,
+    )
+
+
+def appointed_among(membership_ids) -> set[int]:
+    """Which of these members were appointed ambassadors (volunteers are ambassadors anyway)."""
+    return set(
         db.session.scalars(
-            sa.select(Membership)
-            .outerjoin(Profile, Profile.membership_id == Membership.id)
-            .join(User, User.id == Membership.user_id)
-            .where(
-                Membership.community_id == community_id,
-                Membership.status == MembershipStatus.ACTIVE,
-                sa.or_(Profile.ambassador, Membership.roles.op("&")(int(Role.VOLUNTEER)) != 0),
+            sa.select(Profile.membership_id).where(
+                Profile.membership_id.in_(list(membership_ids)), Profile.ambassador
             )
-            .order_by(User.display_name)
         )
     )
 
@@ -608,9 +531,7 @@ def set_ambassador(admin: Membership, member: Membership, on: bool) -> None:
     profile.ambassador = on
     db.session.flush()
     if on:
-        from portal.moderation.services import trust
-
-        trust(member.user_id, member.community_id)  # an ambassador's welcomes appear at once
+        ambassador_appointed.send(member)
         notify(
             member.user_id, "ambassador_appointed", community_id=member.community_id, link="/boards/newcomers"
         )

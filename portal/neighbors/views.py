@@ -1,61 +1,54 @@
 """Neighbour pages: the directory, profiles, my profile, avatars, contact requests, ambassadors."""
 
-import sqlalchemy as sa
 from flask import Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from portal.accounts.models import User
+from portal.community.access import (
+    current_membership,
+    get_in_community,
+    get_member,
+    people_required,
+    role_required,
+)
 from portal.community.models import Membership, MembershipStatus, Role
-from portal.core.access import current_membership, get_in_community, role_required
+from portal.community.services import find_members
 from portal.core.db import db
 from portal.core.errors import DomainError
-from portal.core.forms import attach_error
+from portal.core.forms import commit_or_422
 from portal.core.htmx import redirect_to, render
-from portal.extensions import limiter
+from portal.core.paging import requested_page
+from portal.core.people import Duty, staff_views
+from portal.core.sections import sections
+from portal.extensions import limiter, per_person
 from portal.neighbors import bp
-from portal.neighbors.access import people_required
 from portal.neighbors.forms import AnswerForm, ContactForm, ProfileForm, SearchForm
 from portal.neighbors.models import PROFILE_FIELDS, ContactRequest, Visibility
-from portal.neighbors.services import (
+from portal.neighbors.privacy import (
     FIELD_LABELS,
+    STAFF_POLICY,
     VISIBILITY_LABELS,
-    ambassadors,
-    answer_contact,
-    contacts_for,
-    directory,
     ensure_profile,
-    experienced_suggestions,
+    may_open_profile,
     person_view,
     person_views,
     profile_of,
+)
+from portal.neighbors.services import (
+    ambassadors_listed,
+    answer_contact,
+    appointed_among,
+    contacts_for,
+    directory,
+    experienced_suggestions,
     request_contact,
     set_ambassador,
+    set_avatar,
     shared_phone,
     shared_tag_suggestions,
     tag_suggestions,
     update_profile,
 )
 from portal.neighbors.tags import parse_tags
-
-
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 1000))
-    except ValueError:
-        return 1
-
-
-def member_in_community(membership_id: int) -> Membership:
-    """An active (non-device) member of my community, else 404."""
-    member = get_in_community(Membership, membership_id)
-    if not member.is_active or member.roles & Role.KIOSK:
-        abort(404)
-    return member
-
-
-def user_rate_key() -> str:
-    return f"user:{current_user.get_id() or request.remote_addr}"
 
 
 def contact_limit() -> str:
@@ -69,7 +62,7 @@ def directory_page():
     me = current_membership()
     form = SearchForm(request.args)
     form.validate()
-    page = _page()
+    page = requested_page()
     tag = form.tag.data or ""
     people, more = directory(me, tag, bool(form.building.data), page)
     own = profile_of(me)
@@ -92,7 +85,9 @@ def directory_page():
 def profile(membership_id: int):
     """A neighbour's profile: only the fields they let me see."""
     me = current_membership()
-    member = member_in_community(membership_id)
+    member = get_member(membership_id)
+    if not may_open_profile(me, member, profile_of(member)):
+        abort(404)
     viewer = me
     preview = request.args.get("as", "")
     if member.id == me.id and preview in ("building", "community"):
@@ -105,8 +100,6 @@ def profile(membership_id: int):
             roles=Role.RESIDENT,
             building_id=me.building_id if preview == "building" else -1,
         )
-    from portal.points.services import BADGE_ICONS, BADGES, badges_of
-
     return render(
         "neighbors/profile.html",
         "profile",
@@ -115,9 +108,7 @@ def profile(membership_id: int):
         is_self=member.id == me.id,
         preview=preview if member.id == me.id else "",
         contact_form=ContactForm(formdata=None),
-        badges=badges_of(member.user_id, member.community_id),
-        badge_names=BADGES,
-        badge_icons=BADGE_ICONS,
+        sections=sections("neighbors.profile", member=member),
     )
 
 
@@ -149,6 +140,7 @@ def _edit_page(me, form, status=200, saved=False):
         saved=saved,
         field_labels=FIELD_LABELS,
         visibility_labels=VISIBILITY_LABELS,
+        staff_policy=STAFF_POLICY.values(),
         skill_options=tag_suggestions(me.community_id, "skill"),
         interest_options=tag_suggestions(me.community_id, "interest"),
     )
@@ -166,19 +158,16 @@ def edit():
         db.session.commit()
         return _edit_page(me, form)
     form = ProfileForm()
-    if not form.validate():
-        return _edit_page(me, form, status=422)
-    old_avatar = None
-    try:
-        skills = parse_tags(form.skills.data, field="skills")
-        interests = parse_tags(form.interests.data, field="interests")
-        profile = update_profile(
+
+    def save() -> str | None:
+        """The profile, then the photo: returns the replaced photo, deleted once committed."""
+        update_profile(
             me,
             display_name=form.display_name.data,
             occupation=form.occupation.data or "",
             intro=form.intro.data or "",
-            skills=skills,
-            interests=interests,
+            skills=parse_tags(form.skills.data, field="skills"),
+            interests=parse_tags(form.interests.data, field="interests"),
             visibility=form.visibilities(),
             discoverable=form.discoverable.data,
             offers_experience=form.offers_experience.data,
@@ -186,17 +175,15 @@ def edit():
         )
         upload = request.files.get("avatar")
         if upload is not None and upload.filename:
-            path = save_image(upload, "avatars")
-            old_avatar = profile.avatar or None
-            profile.avatar = path
-        elif form.remove_avatar.data and profile.avatar:
-            old_avatar, profile.avatar = profile.avatar, ""
-    except DomainError as error:
-        db.session.rollback()
-        field = error.field if error.field in form else ("avatar" if error.field is None else error.field)
-        attach_error(form, DomainError(error.message, field))
-        return _edit_page(me, form, status=422)
-    db.session.commit()
+            try:
+                return set_avatar(me, save_image(upload, "avatars"))
+            except DomainError as refused:  # the picture's reason, beside the photo field
+                raise DomainError(refused.message, "avatar") from None
+        if form.remove_avatar.data:
+            return set_avatar(me, "")
+        return None
+
+    old_avatar = commit_or_422(save, lambda _error: _edit_page(me, form, status=422), form)
     delete_upload(old_avatar)
     return _edit_page(me, _profile_form(me), saved=True)
 
@@ -207,7 +194,7 @@ def avatar(membership_id: int):
     """A neighbour's photo, only for those their avatar visibility allows."""
     from portal.core.uploads import upload_root
 
-    member = member_in_community(membership_id)
+    member = get_member(membership_id)
     view = person_view(current_membership(), member)
     profile = profile_of(member)
     if view.avatar_url is None or profile is None or not profile.avatar:
@@ -222,28 +209,24 @@ def avatar(membership_id: int):
 
 @bp.post("/neighbors/<int:membership_id>/contact")
 @people_required
-@limiter.limit(contact_limit, key_func=user_rate_key)
+@limiter.limit(contact_limit, key_func=per_person)
 def contact(membership_id: int):
     """Ask a neighbour to get in touch (inside the portal; phones only if shared)."""
     me = current_membership()
-    member = member_in_community(membership_id)
+    member = get_member(membership_id)
     form = ContactForm()
     template = "neighbors/_contact_form.html"
-    if not form.validate():
-        return render(template, "contact_form", status=422, contact_form=form, member=member)
-    try:
-        request_contact(me, member, form.message.data, form.share_phone.data)
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return render(template, "contact_form", status=422, contact_form=form, member=member)
-    db.session.commit()
+    commit_or_422(
+        lambda: request_contact(me, member, form.message.data, form.share_phone.data),
+        lambda _error: render(template, "contact_form", contact_form=form, member=member),
+        form,
+    )
     return render(template, "contact_form", contact_form=ContactForm(formdata=None), sent=True, member=member)
 
 
 def _contacts_page(status=200, problem=None):
     me = current_membership()
-    incoming, outgoing = contacts_for(me)
+    incoming, outgoing = contacts_for(me, requested_page(), requested_page("sent"))
     others = [r.from_membership for r in incoming] + [r.to_membership for r in outgoing]
     views = person_views(me, others)
     return render(
@@ -275,14 +258,11 @@ def answer(request_id: int, answer: str):
     if contact_request.to_membership_id != me.id:
         abort(404)
     form = AnswerForm()
-    if not form.validate():
-        return _contacts_page(status=422)
-    try:
-        answer_contact(me, contact_request, answer == "accept", form.share_phone.data)
-    except DomainError as error:
-        db.session.rollback()
-        return _contacts_page(status=422, problem=error.message)
-    db.session.commit()
+    commit_or_422(
+        lambda: answer_contact(me, contact_request, answer == "accept", form.share_phone.data),
+        lambda error: _contacts_page(status=422, problem=error.message if error else None),
+        form,
+    )
     return _contacts_page()
 
 
@@ -292,28 +272,16 @@ def ambassadors_page():
     """Admins appoint residents as 邻里大使 (volunteers are ambassadors already)."""
     me = current_membership()
     search = request.args.get("q", "").strip()[:40]
-    candidates = []
-    if search:
-        candidates = db.session.scalars(
-            sa.select(Membership)
-            .join(User, User.id == Membership.user_id)
-            .where(
-                Membership.community_id == me.community_id,
-                Membership.status == MembershipStatus.ACTIVE,
-                Membership.roles.op("&")(int(Role.KIOSK)) == 0,
-                User.display_name.ilike(f"%{search}%"),
-            )
-            .order_by(User.display_name)
-            .limit(20)
-        ).all()
-    current = ambassadors(me.community_id)
+    candidates = find_members(me, search)
+    current = ambassadors_listed(me.community_id, requested_page())
     return render(
         "neighbors/ambassadors.html",
         "ambassadors",
         current=current,
         candidates=candidates,
         q=search,
-        appointed={m.id for m in current if (profile_of(m) and profile_of(m).ambassador)},
+        people=staff_views(Duty.ADMIN, me, [m.user_id for m in [*current, *candidates]]),
+        appointed=appointed_among([m.id for m in [*current, *candidates]]),
     )
 
 
@@ -321,7 +289,7 @@ def ambassadors_page():
 @role_required(Role.ADMIN)
 def appoint(membership_id: int, state: str):
     """Appoint or stand down an ambassador."""
-    member = member_in_community(membership_id)
+    member = get_member(membership_id)
     try:
         set_ambassador(current_membership(), member, state == "on")
     except DomainError:

@@ -10,7 +10,10 @@ from portal.core.db import UTCDateTime, db, utcnow
 
 class Notification(db.Model):
     __tablename__ = "notifications"
-    __table_args__ = (sa.Index("ix_notifications_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        sa.Index("ix_notifications_unread", "user_id", "read_at"),
+        sa.Index("ix_notifications_user_created", "user_id", "created_at"),  # my list, newest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))

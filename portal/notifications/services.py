@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.core.db import db, utcnow
+from portal.core.paging import Page, page_of
 from portal.core.signals import notification_created
 from portal.notifications.models import Notification
 
@@ -59,14 +60,17 @@ def unread_count(user_id: int) -> int:
     )
 
 
-def recent_for(user_id: int, limit: int = 50) -> list[Notification]:
-    return list(
-        db.session.scalars(
-            sa.select(Notification)
-            .where(Notification.user_id == user_id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .limit(limit)
-        )
+NOTIFICATIONS_PAGE = 30
+
+
+def recent_for(user_id: int, page: int = 1) -> Page:
+    """A page of my notifications, newest first."""
+    return page_of(
+        sa.select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        page,
+        NOTIFICATIONS_PAGE,
     )
 
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 from portal.core.access import login_required
 from portal.core.db import db
 from portal.core.htmx import render
+from portal.core.paging import Page, requested_page
 from portal.notifications import bp
 from portal.notifications.services import mark_all_read, message_for, recent_for, unread_count
 
@@ -13,7 +14,8 @@ from portal.notifications.services import mark_all_read, message_for, recent_for
 @login_required
 def index():
     """My notifications, newest first."""
-    items = [(n, message_for(n)) for n in recent_for(current_user.id)]
+    found = recent_for(current_user.id, requested_page())
+    items = Page([(n, message_for(n)) for n in found], found.number, found.more)
     return render("notifications/index.html", "list", items=items)
 
 

@@ -1,12 +1,13 @@
-"""Forms for pickup points and for verifying a pickup (核销) by code."""
+"""The pickup point form."""
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import Length, NumberRange, Optional
 
-from portal.accounts.forms import strip
+from portal.core.forms import Required, strip
+from portal.core.inputs import database_int
 from portal.pickup.models import PickupKind
 
 KIND_LABELS = {
@@ -19,7 +20,7 @@ KIND_LABELS = {
 
 class PointForm(FlaskForm):
     name = StringField(
-        lazy_pgettext("pickup point", "Name"), [InputRequired(), Length(max=80)], filters=[strip]
+        lazy_pgettext("pickup point", "Name"), [Required(), Length(max=80)], filters=[strip]
     )
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, v) for k, v in KIND_LABELS.items()])
     address = StringField(
@@ -42,7 +43,7 @@ class PointForm(FlaskForm):
     )
     slot_minutes = SelectField(
         _l("Slot length"),
-        coerce=int,
+        coerce=database_int,
         default=30,
         choices=[
             SelectChoice(15, _l("15 minutes")),
@@ -51,15 +52,3 @@ class PointForm(FlaskForm):
         ],
     )
     active = BooleanField(_l("In use"), default=True)
-
-
-class CodeForm(FlaskForm):
-    point = SelectField(_l("Pickup point"), coerce=int, validate_choice=False)
-    code = StringField(
-        _l("Pickup code"),
-        [
-            InputRequired(_l("Type the 8-digit code.")),
-            Regexp(r"^\s*\d{4}\s*\d{4}\s*$", message=_l("A pickup code has 8 digits.")),
-        ],
-        filters=[strip],
-    )

@@ -3,26 +3,27 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from portal.community.access import holds, is_person
+from portal.community.models import Role
 from portal.core.nav import register_tile
+from portal.core.sections import register_section
 from portal.notifications.services import register_messages
 
 bp = Blueprint("points", __name__)
 
-
-def _is_admin(membership) -> bool:
-    from portal.community.models import Role
-
-    return membership is not None and membership.has(Role.ADMIN)
+register_tile("points.index", _l("My points"), "🪙", order=40, visible=is_person)
+register_tile("points.admin_catalogue", _l("Points catalogue"), "🎁", order=94, visible=holds(Role.ADMIN))
 
 
-def _is_person(membership) -> bool:
-    from portal.neighbors.access import is_person
+def _badges_section(member) -> dict | None:
+    """A neighbour's badges on their profile."""
+    from portal.points.badges import BADGE_ICONS, BADGES, badges_of
 
-    return is_person(membership)
+    badges = badges_of(member.user_id, member.community_id)
+    return {"badges": badges, "badge_names": BADGES, "badge_icons": BADGE_ICONS} if badges else None
 
 
-register_tile("points.index", _l("My points"), "🪙", order=40, visible=_is_person)
-register_tile("points.admin_catalogue", _l("Points catalogue"), "🎁", order=94, visible=_is_admin)
+register_section("neighbors.profile", "points/_badges.html", _badges_section)
 
 register_messages(
     {

@@ -12,16 +12,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
-from portal.accounts.forms import strip
-from portal.points.services import BADGES, CAMPAIGN_REASONS
+from portal.core.forms import Required, strip
+from portal.points.badges import BADGES
+from portal.points.services import CAMPAIGN_REASONS
 
 
 class GiveForm(FlaskForm):
     amount = IntegerField(
         _l("Points"),
-        [InputRequired(_l("How many points?")), NumberRange(1, 500, _l("Between 1 and 500 points."))],
+        [Required(_l("How many points?")), NumberRange(1, 500, _l("Between 1 and 500 points."))],
     )
     note = StringField(_l("Note (optional)"), [Optional(), Length(max=100)], filters=[strip])
 
@@ -29,7 +30,7 @@ class GiveForm(FlaskForm):
 class ItemForm(FlaskForm):
     title = StringField(
         _l("Item name"),
-        [InputRequired(), Length(max=80)],
+        [Required(), Length(max=80)],
         filters=[strip],
         description=_l("For example 家政保洁 2 小时 or 团购满 50 减 5 券"),
     )
@@ -44,7 +45,7 @@ class ItemForm(FlaskForm):
         description=_l("The shop or person who honours the code"),
     )
     description = TextAreaField(_l("Details"), [Optional(), Length(max=500)], filters=[strip])
-    cost = IntegerField(_l("Cost in points"), [InputRequired(), NumberRange(1, 100000)])
+    cost = IntegerField(_l("Cost in points"), [Required(), NumberRange(1, 100000)])
     stock = IntegerField(_l("How many (empty: no limit)"), [Optional(), NumberRange(0, 100000)])
     active = BooleanField(_l("Offered now"), default=True)
 
@@ -52,16 +53,16 @@ class ItemForm(FlaskForm):
 class CampaignForm(FlaskForm):
     name = StringField(
         _l("Campaign name"),
-        [InputRequired(), Length(max=60)],
+        [Required(), Length(max=60)],
         filters=[strip],
         description=_l("For example 邻里介绍月"),
     )
     reason = SelectField(
         _l("Multiplies points for"), choices=[SelectChoice(k, v) for k, v in CAMPAIGN_REASONS.items()]
     )
-    multiplier = DecimalField(_l("Multiplier"), [InputRequired(), NumberRange(1.1, 10)], places=1, default=2)
-    starts_on = DateField(_l("First day"), [InputRequired()])
-    ends_on = DateField(_l("Last day"), [InputRequired()])
+    multiplier = DecimalField(_l("Multiplier"), [Required(), NumberRange(1.1, 10)], places=1, default=2)
+    starts_on = DateField(_l("First day"), [Required()])
+    ends_on = DateField(_l("Last day"), [Required()])
 
 
 class BadgeForm(FlaskForm):
@@ -71,6 +72,6 @@ class BadgeForm(FlaskForm):
 class CodeForm(FlaskForm):
     code = StringField(
         _l("Code"),
-        [InputRequired(_l("Type the code the resident shows you.")), Length(max=20)],
+        [Required(_l("Type the code the resident shows you.")), Length(max=20)],
         filters=[strip],
     )

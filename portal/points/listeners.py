@@ -1,11 +1,19 @@
-"""Points earned from what other domains announce: invites (first completed order), attendance, reviews."""
+"""Points and badges earned from what other domains announce: invites (the invitee's first
+completed order), event attendance, help given (热心邻居), orders handed out (金牌团长), reviews of
+collected orders (points, and 社区好物推荐官)."""
 
 import logging
 
 import sqlalchemy as sa
 
 from portal.core.db import db
-from portal.core.signals import event_attended, order_completed, review_posted
+from portal.core.signals import (
+    event_attended,
+    help_completed,
+    order_completed,
+    review_posted,
+    skill_exchange_completed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +65,7 @@ def reward_inviter(user_id: int, community_id: int) -> int | None:
 
 
 def on_order_completed(order, user_id=None, community_id=None, **_extra) -> None:
-    from portal.points.services import GOLD_LEADER_AFTER, count_toward_badge
+    from portal.points.badges import GOLD_LEADER_AFTER, count_toward_badge
 
     if user_id and community_id:
         reward_inviter(user_id, community_id)
@@ -83,24 +91,39 @@ def on_event_attended(signup, user_id=None, community_id=None, **_extra) -> None
         )
 
 
+def on_helped(_item, community_id=None, helper_id=None, **_extra) -> None:
+    """A completed help-day need or skill exchange: one more toward the helper's 热心邻居."""
+    from portal.points.badges import WARM_NEIGHBOUR_AFTER, count_toward_badge
+
+    if community_id and helper_id:
+        count_toward_badge(helper_id, community_id, "warm_neighbour", WARM_NEIGHBOUR_AFTER)
+
+
 def on_review_posted(review, user_id=None, community_id=None, **_extra) -> None:
+    """A review neighbours now see: its points once, and one more toward 社区好物推荐官."""
+    from portal.points.badges import GOOD_FINDS_AFTER, count_toward_badge
     from portal.points.services import award, rule
 
-    amount = rule("review")
     review_id = getattr(review, "id", None)
-    if user_id and community_id and amount > 0:
+    if not (user_id and community_id and review_id is not None):
+        return
+    amount = rule("review")
+    if amount > 0:
         award(
             user_id,
             community_id,
             amount,
             "review",
             ("review", review_id),
-            once_key=f"review:{review_id}" if review_id is not None else None,
+            once_key=f"review:{review_id}",
             campaign=True,
         )
+    count_toward_badge(user_id, community_id, "good_finds", GOOD_FINDS_AFTER)
 
 
 def connect() -> None:
     order_completed.connect(on_order_completed, weak=False)
     event_attended.connect(on_event_attended, weak=False)
+    help_completed.connect(on_helped, weak=False)
+    skill_exchange_completed.connect(on_helped, weak=False)
     review_posted.connect(on_review_posted, weak=False)

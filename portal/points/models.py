@@ -15,6 +15,7 @@ class PointsEntry(db.Model):
     __table_args__ = (
         sa.Index("ix_points_entries_owner", "community_id", "user_id", "id"),
         sa.Index("ix_points_entries_ref", "ref_type", "ref_id"),
+        sa.Index("ix_points_entries_reason", "community_id", "reason", "user_id"),  # earned for a reason
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

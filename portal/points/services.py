@@ -1,4 +1,5 @@
-"""The points ledger and what is built on it: campaigns, the catalogue, badges.
+"""The points ledger, the rules of what earns points, and campaigns that multiply them.
+(The catalogue and badges are built on it: catalogue.py, badges.py.)
 
 Every change is a PointsEntry row; PointsBalance holds the running sum and only moves by a
 conditional UPDATE (`balance + amount >= 0`) in the same transaction as the row, so no
@@ -9,25 +10,23 @@ Other domains use: award, spend, refund, transfer, balance (all take user ids an
 community id; `ref` is a (type, id) pair naming what the points were for).
 """
 
-import secrets
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from portal.community.models import Membership
+from portal.core import localtime
 from portal.core.db import db, utcnow
 from portal.core.errors import DomainError
+from portal.neighbors.privacy import public_label
+from portal.notifications.services import notify
 from portal.points.models import (
-    BadgeAward,
-    BadgeProgress,
     Campaign,
-    CatalogueItem,
     PointsBalance,
     PointsEntry,
-    Redemption,
 )
 
 # How many points each kind of deed earns; PORTAL_POINTS_RULES (a JSON object) overrides.
@@ -37,8 +36,6 @@ DEFAULT_RULES = {
     "event_attended": 10,
     "review": 5,
 }
-WARM_NEIGHBOUR_AFTER = 3  # completed helps and skill exchanges that earn 热心邻居
-GOLD_LEADER_AFTER = 100  # orders collected from a leader's group buys that earn 金牌团长
 
 REASONS = {
     "invite": _l("A neighbour you invited completed a first order"),
@@ -67,14 +64,6 @@ CAMPAIGN_REASONS = {
     "review": _l("Reviews"),
 }
 
-BADGES = {
-    "warm_neighbour": _l("Warm-hearted neighbour"),  # 热心邻居
-    "gold_leader": _l("Gold group leader"),  # 金牌团长
-    "good_finds": _l("Community good-finds scout"),  # 社区好物推荐官
-}
-BADGE_ICONS = {"warm_neighbour": "🤝", "gold_leader": "🥇", "good_finds": "🔎"}
-
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
 def register_reasons(reasons: dict) -> None:
@@ -89,10 +78,6 @@ def reason_label(reason: str) -> str:
 def rule(name: str) -> int:
     """Points a deed earns, from PORTAL_POINTS_RULES or the defaults."""
     return int({**DEFAULT_RULES, **(current_app.config.get("POINTS_RULES") or {})}.get(name, 0))
-
-
-def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 # --- the ledger ---------------------------------------------------------------------------
@@ -219,8 +204,6 @@ def award(
                 db.session.flush()
         except IntegrityError:
             return None  # a concurrent transaction awarded it first
-    if reason in ("help", "skill_exchange"):
-        _maybe_warm_neighbour(user_id, community_id)
     return entry
 
 
@@ -295,6 +278,29 @@ def transfer(
     return out_row, in_row
 
 
+def thank(giver: Membership, neighbour: Membership, amount: int, note: str = "") -> None:
+    """Thank a neighbour with some of my points; they are told who thanked them (named as
+    they may see the giver)."""
+    transfer(
+        giver.user_id,
+        neighbour.user_id,
+        giver.community_id,
+        amount,
+        "gift_sent",
+        ("membership", neighbour.id),
+        note=note,
+        received_reason="gift_received",
+    )
+    notify(
+        neighbour.user_id,
+        "points_received",
+        community_id=giver.community_id,
+        link=url_for("points.index"),
+        name=public_label(neighbour, giver),
+        points=amount,
+    )
+
+
 def balance(user_id: int, community_id: int) -> int:
     """The person's points in the community (0 when they never had any)."""
     value = db.session.scalar(
@@ -337,15 +343,12 @@ def mismatched_balances(community_id: int | None = None) -> list[tuple[int, int,
     return [tuple(r) for r in rows if r.balance != (r.total or 0) or r.balance < 0]
 
 
-def history(user_id: int, community_id: int, page: int = 1, per_page: int = 20) -> list[PointsEntry]:
-    return list(
-        db.session.scalars(
-            sa.select(PointsEntry)
-            .where(PointsEntry.user_id == user_id, PointsEntry.community_id == community_id)
-            .order_by(PointsEntry.id.desc())
-            .offset((max(page, 1) - 1) * per_page)
-            .limit(per_page + 1)
-        )
+def history(user_id: int, community_id: int):
+    """Every change of a person's points, newest first (a query, for paging)."""
+    return (
+        sa.select(PointsEntry)
+        .where(PointsEntry.user_id == user_id, PointsEntry.community_id == community_id)
+        .order_by(PointsEntry.id.desc())
     )
 
 
@@ -365,13 +368,18 @@ def earned_by_reason(community_id: int, user_ids: list[int], reason: str) -> dic
     return {user_id: total for user_id, total in rows}
 
 
-def rewarded_refs(community_id: int, reason: str, ref_type: str) -> set[int]:
+def rewarded_refs(community_id: int, reason: str, ref_type: str, ref_ids) -> set[int]:
+    """Which of these things (`ref_type`, id) have earned someone points for `reason`."""
+    ids = list(ref_ids)
+    if not ids:
+        return set()
     return set(
         db.session.scalars(
             sa.select(PointsEntry.ref_id).where(
+                PointsEntry.ref_type == ref_type,
+                PointsEntry.ref_id.in_(ids),
                 PointsEntry.community_id == community_id,
                 PointsEntry.reason == reason,
-                PointsEntry.ref_type == ref_type,
             )
         )
     )
@@ -382,7 +390,7 @@ def rewarded_refs(community_id: int, reason: str, ref_type: str) -> set[int]:
 
 def multiplier_for(community_id: int, reason: str, day: date | None = None) -> tuple[int, Campaign | None]:
     """The highest multiplier (percent) of a campaign for `reason` running on `day`."""
-    day = day or local_today()
+    day = day or localtime.today()
     campaign = db.session.scalar(
         sa.select(Campaign)
         .where(
@@ -430,7 +438,7 @@ def create_campaign(
 
 def end_campaign(campaign: Campaign) -> None:
     """Stop a campaign today (it no longer multiplies from tomorrow; one not started is removed)."""
-    today = local_today()
+    today = localtime.today()
     if campaign.starts_on > today:
         db.session.delete(campaign)
     elif campaign.ends_on >= today:
@@ -449,220 +457,5 @@ def campaigns(community_id: int) -> list[Campaign]:
 
 
 def running_campaigns(community_id: int) -> list[Campaign]:
-    today = local_today()
+    today = localtime.today()
     return [c for c in campaigns(community_id) if c.starts_on <= today <= c.ends_on]
-
-
-# --- the catalogue ------------------------------------------------------------------------
-
-
-def create_item(community_id: int, **fields) -> CatalogueItem:
-    """A new catalogue entry (service or coupon) with its provider's check page."""
-    fields = {"kind": "service", "provider": "", "description": "", "stock": None, "active": True, **fields}
-    item = CatalogueItem(community_id=community_id, check_token=secrets.token_urlsafe(32), **fields)
-    _validate_item(item)
-    db.session.add(item)
-    db.session.flush()
-    return item
-
-
-def update_item(item: CatalogueItem, **fields) -> CatalogueItem:
-    for name, value in fields.items():
-        setattr(item, name, value)
-    _validate_item(item)
-    db.session.flush()
-    return item
-
-
-def _validate_item(item: CatalogueItem) -> None:
-    if item.cost is None or item.cost <= 0:
-        raise DomainError(_l("The cost is a whole number of points above zero."), "cost")
-    if item.stock is not None and item.stock < 0:
-        raise DomainError(_l("Stock cannot be negative."), "stock")
-    if item.kind not in ("service", "coupon"):
-        raise DomainError(_l("Choose service or coupon."), "kind")
-
-
-def catalogue(community_id: int, include_inactive: bool = False) -> list[CatalogueItem]:
-    query = sa.select(CatalogueItem).where(CatalogueItem.community_id == community_id)
-    if not include_inactive:
-        query = query.where(CatalogueItem.active)
-    return list(db.session.scalars(query.order_by(CatalogueItem.cost, CatalogueItem.id)))
-
-
-def _new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-
-
-def normalise_code(text: str) -> str:
-    return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:12]
-
-
-def redeem(user_id: int, item: CatalogueItem) -> Redemption:
-    """Spend the item's cost and get a code for the provider; refused when out of stock or points."""
-    if not item.active:
-        raise DomainError(_l("This offer is no longer available."))
-    taken = db.session.execute(
-        sa.update(CatalogueItem)
-        .where(
-            CatalogueItem.id == item.id,
-            CatalogueItem.active,
-            sa.or_(CatalogueItem.stock.is_(None), CatalogueItem.stock > 0),
-        )
-        .values(stock=sa.case((CatalogueItem.stock.is_(None), None), else_=CatalogueItem.stock - 1))
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:
-        raise DomainError(_l("Sorry, this offer is sold out."))
-    redemption = Redemption(
-        community_id=item.community_id, item_id=item.id, user_id=user_id, code=_new_code(), cost=item.cost
-    )
-    db.session.add(redemption)
-    db.session.flush()
-    spend(user_id, item.community_id, item.cost, "redeem", ("redemption", redemption.id), note=item.title)
-    db.session.refresh(item)
-    return redemption
-
-
-def find_redemption(item_ids: list[int], code: str) -> Redemption | None:
-    code = normalise_code(code)
-    if not code or not item_ids:
-        return None
-    return db.session.scalar(
-        sa.select(Redemption).where(Redemption.code == code, Redemption.item_id.in_(item_ids))
-    )
-
-
-def use_redemption(redemption: Redemption) -> None:
-    """Mark a code used, once: a second use is refused."""
-    result = db.session.execute(
-        sa.update(Redemption)
-        .where(Redemption.id == redemption.id, Redemption.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise DomainError(_l("This code was already used."))
-    db.session.refresh(redemption)
-
-
-def redemptions_of(user_id: int, community_id: int) -> list[Redemption]:
-    return list(
-        db.session.scalars(
-            sa.select(Redemption)
-            .where(Redemption.user_id == user_id, Redemption.community_id == community_id)
-            .order_by(Redemption.id.desc())
-        )
-    )
-
-
-# --- badges -------------------------------------------------------------------------------
-
-
-def grant_badge(
-    user_id: int, community_id: int, badge: str, by_user_id: int | None = None
-) -> BadgeAward | None:
-    """Give a badge; None when the person has it already."""
-    if badge not in BADGES:
-        raise DomainError(_l("Unknown badge."), "badge")
-    existing = db.session.scalar(
-        sa.select(BadgeAward).where(
-            BadgeAward.user_id == user_id, BadgeAward.community_id == community_id, BadgeAward.badge == badge
-        )
-    )
-    if existing:
-        return None
-    try:
-        with db.session.begin_nested():
-            award_row = BadgeAward(
-                user_id=user_id, community_id=community_id, badge=badge, awarded_by_id=by_user_id
-            )
-            db.session.add(award_row)
-            db.session.flush()
-    except IntegrityError:
-        return None
-    from portal.notifications.services import notify
-
-    notify(user_id, "badge_awarded", community_id=community_id, link="/points", badge=badge)
-    return award_row
-
-
-def revoke_badge(user_id: int, community_id: int, badge: str) -> bool:
-    result = db.session.execute(
-        sa.delete(BadgeAward).where(
-            BadgeAward.user_id == user_id, BadgeAward.community_id == community_id, BadgeAward.badge == badge
-        )
-    )
-    return result.rowcount > 0
-
-
-def badges_of(user_id: int, community_id: int) -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(BadgeAward.badge)
-            .where(BadgeAward.user_id == user_id, BadgeAward.community_id == community_id)
-            .order_by(BadgeAward.awarded_at)
-        )
-    )
-
-
-def badges_by_user(community_id: int, user_ids) -> dict[int, list[str]]:
-    result: dict[int, list[str]] = {}
-    ids = list(set(user_ids))
-    if not ids:
-        return result
-    for user_id, badge in db.session.execute(
-        sa.select(BadgeAward.user_id, BadgeAward.badge).where(
-            BadgeAward.community_id == community_id, BadgeAward.user_id.in_(ids)
-        )
-    ):
-        result.setdefault(user_id, []).append(badge)
-    return result
-
-
-def _maybe_warm_neighbour(user_id: int, community_id: int) -> None:
-    helped = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(PointsEntry)
-        .where(
-            PointsEntry.user_id == user_id,
-            PointsEntry.community_id == community_id,
-            PointsEntry.reason.in_(("help", "skill_exchange")),
-            PointsEntry.amount > 0,
-        )
-    )
-    if helped >= WARM_NEIGHBOUR_AFTER:
-        grant_badge(user_id, community_id, "warm_neighbour")
-
-
-def count_toward_badge(user_id: int, community_id: int, badge: str, threshold: int) -> int:
-    """One more step toward an automatic badge; the badge comes at `threshold`. Returns the count."""
-    key = (
-        BadgeProgress.user_id == user_id,
-        BadgeProgress.community_id == community_id,
-        BadgeProgress.badge == badge,
-    )
-    moved = db.session.execute(
-        sa.update(BadgeProgress)
-        .where(*key)
-        .values(count=BadgeProgress.count + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if moved.rowcount == 0:
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    BadgeProgress(user_id=user_id, community_id=community_id, badge=badge, count=1)
-                )
-                db.session.flush()
-        except IntegrityError:  # a concurrent first step
-            db.session.execute(
-                sa.update(BadgeProgress)
-                .where(*key)
-                .values(count=BadgeProgress.count + 1)
-                .execution_options(synchronize_session=False)
-            )
-    count = db.session.scalar(sa.select(BadgeProgress.count).where(*key))
-    if count >= threshold:
-        grant_badge(user_id, community_id, badge)
-    return count

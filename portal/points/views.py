@@ -6,58 +6,50 @@ from flask import abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts.models import User
-from portal.community.models import Membership, MembershipStatus, Role
-from portal.core.access import current_membership, get_in_community, role_required
+from portal.community.access import (
+    current_membership,
+    get_in_community,
+    get_member,
+    people_required,
+    role_required,
+)
+from portal.community.models import Role
+from portal.community.services import find_members
+from portal.core import localtime
 from portal.core.db import db
-from portal.core.errors import DomainError
-from portal.core.forms import attach_error
+from portal.core.forms import commit_or_422
 from portal.core.htmx import redirect_to, render
-from portal.extensions import limiter
-from portal.neighbors.access import people_required
-from portal.notifications.services import notify
+from portal.core.paging import page_of, requested_page
+from portal.core.people import Duty, staff_views
+from portal.extensions import limiter, per_person
 from portal.points import bp
-from portal.points.forms import BadgeForm, CampaignForm, CodeForm, GiveForm, ItemForm
-from portal.points.models import BadgeAward, Campaign, CatalogueItem, Redemption
-from portal.points.services import (
-    BADGE_ICONS,
-    BADGES,
-    CAMPAIGN_REASONS,
-    badges_of,
-    balance,
-    campaigns,
+from portal.points.badges import BADGE_ICONS, BADGES, badge_holders, badges_of, grant_badge, revoke_badge
+from portal.points.catalogue import (
     catalogue,
-    create_campaign,
     create_item,
-    earned_by_reason,
-    end_campaign,
     find_redemption,
-    grant_badge,
-    history,
-    local_today,
-    reason_label,
     redeem,
     redemptions_of,
-    revoke_badge,
-    rewarded_refs,
-    running_campaigns,
-    transfer,
     update_item,
     use_redemption,
 )
+from portal.points.forms import BadgeForm, CampaignForm, CodeForm, GiveForm, ItemForm
+from portal.points.models import Campaign, CatalogueItem, Redemption
+from portal.points.services import (
+    CAMPAIGN_REASONS,
+    balance,
+    campaigns,
+    create_campaign,
+    earned_by_reason,
+    end_campaign,
+    history,
+    reason_label,
+    rewarded_refs,
+    running_campaigns,
+    thank,
+)
 
 PAGE_SIZE = 20
-
-
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        return 1
-
-
-def user_rate_key() -> str:
-    return f"user:{current_user.get_id() or request.remote_addr}"
 
 
 def points_rate_limit() -> str:
@@ -72,15 +64,14 @@ BADGE_CONTEXT = {"badge_names": BADGES, "badge_icons": BADGE_ICONS}
 def index():
     """My balance, badges and the history of every change."""
     membership = current_membership()
-    page = _page()
-    rows = history(current_user.id, membership.community_id, page, PAGE_SIZE)
+    page = page_of(history(current_user.id, membership.community_id), requested_page(), PAGE_SIZE)
     return render(
         "points/index.html",
         "history",
         balance=balance(current_user.id, membership.community_id),
-        rows=rows[:PAGE_SIZE],
-        more=len(rows) > PAGE_SIZE,
-        page=page,
+        rows=page.items,
+        more=page.more,
+        page=page.number,
         badges=badges_of(current_user.id, membership.community_id),
         campaigns=running_campaigns(membership.community_id),
         campaign_reasons=CAMPAIGN_REASONS,
@@ -89,52 +80,23 @@ def index():
     )
 
 
-def _member(membership_id: int) -> Membership:
-    member = get_in_community(Membership, membership_id)
-    if not member.is_active or member.roles & Role.KIOSK:
-        abort(404)
-    return member
-
-
 @bp.post("/points/give/<int:membership_id>")
 @people_required
-@limiter.limit(points_rate_limit, key_func=user_rate_key)
+@limiter.limit(points_rate_limit, key_func=per_person)
 def give(membership_id: int):
     """Thank a neighbour with some of my points."""
-    from portal.neighbors.services import public_label
-
     me = current_membership()
-    member = _member(membership_id)
+    member = get_member(membership_id)
     form = GiveForm()
     context = dict(
         member=member, give_amount=request.form.get("amount", ""), give_note=request.form.get("note", "")
     )
-    if not form.validate():
-        error = next(iter(form.errors.values()))[0]
-        return render("points/_give_form.html", "give_form", status=422, give_error=error, **context)
-    try:
-        transfer(
-            me.user_id,
-            member.user_id,
-            me.community_id,
-            form.amount.data,
-            "gift_sent",
-            ("membership", member.id),
-            note=form.note.data or "",
-            received_reason="gift_received",
-        )
-    except DomainError as error:
-        db.session.rollback()
-        return render("points/_give_form.html", "give_form", status=422, give_error=error.message, **context)
-    notify(
-        member.user_id,
-        "points_received",
-        community_id=me.community_id,
-        link=url_for("points.index"),
-        name=public_label(member, me),
-        points=form.amount.data,
-    )
-    db.session.commit()
+
+    def refused(error):
+        message = error.message if error else next(iter(form.errors.values()))[0]
+        return render("points/_give_form.html", "give_form", give_error=message, **context)
+
+    commit_or_422(lambda: thank(me, member, form.amount.data, form.note.data or ""), refused, form)
     return render("points/_give_form.html", "give_form", member=member, given=form.amount.data)
 
 
@@ -153,27 +115,20 @@ def catalogue_page():
 
 @bp.post("/points/catalogue/<int:item_id>/redeem")
 @people_required
-@limiter.limit(points_rate_limit, key_func=user_rate_key)
+@limiter.limit(points_rate_limit, key_func=per_person)
 def redeem_item(item_id: int):
     """Spend points on an item: a code for the provider (refused beyond my balance)."""
     me = current_membership()
     item = get_in_community(CatalogueItem, item_id)
     if not item.active:
         abort(404)
-    try:
-        redemption = redeem(me.user_id, item)
-    except DomainError as error:
-        db.session.rollback()
+
+    def refused(error):
         db.session.refresh(item)
-        return render(
-            "points/_item.html",
-            "item",
-            status=422,
-            item=item,
-            problem=error.message,
-            balance=balance(me.user_id, me.community_id),
-        )
-    db.session.commit()
+        balance_now = balance(me.user_id, me.community_id)
+        return render("points/_item.html", "item", item=item, problem=error.message, balance=balance_now)
+
+    redemption = commit_or_422(lambda: redeem(me.user_id, item), refused)
     return render(
         "points/_item.html",
         "item",
@@ -188,7 +143,8 @@ def redeem_item(item_id: int):
 def redemptions():
     """My codes: show one to the provider; used ones are marked."""
     me = current_membership()
-    return render("points/redemptions.html", rows=redemptions_of(me.user_id, me.community_id))
+    rows = redemptions_of(me.user_id, me.community_id, requested_page())
+    return render("points/redemptions.html", rows=rows)
 
 
 # --- the provider's check page (no login: the link is the provider's key) -----------------
@@ -220,16 +176,14 @@ def check(token: str):
     if found is None:
         form.code.errors = [_("No such code for this offer.")]
         return render("points/check.html", "result", status=422, form=form, **context)
-    used_now = False
-    if request.form.get("use") == "1":
-        try:
-            use_redemption(found)
-            used_now = True
-        except DomainError as error:
-            db.session.rollback()
+    used_now = request.form.get("use") == "1"
+    if used_now:
+
+        def refused(error):
             form.code.errors = [error.message]
-            return render("points/check.html", "result", status=422, form=form, found=found, **context)
-        db.session.commit()
+            return render("points/check.html", "result", form=form, found=found, **context)
+
+        commit_or_422(lambda: use_redemption(found), refused)
     return render("points/check.html", "result", form=form, found=found, used_now=used_now, **context)
 
 
@@ -265,15 +219,11 @@ def admin_catalogue():
     if request.method == "GET":
         return _catalogue_page()
     form = ItemForm()
-    if not form.validate():
-        return _catalogue_page(form, 422)
-    try:
-        create_item(current_membership().community_id, **_item_fields(form))
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return _catalogue_page(form, 422)
-    db.session.commit()
+    commit_or_422(
+        lambda: create_item(current_membership().community_id, **_item_fields(form)),
+        lambda _error: _catalogue_page(form, 422),
+        form,
+    )
     return _catalogue_page(saved=True)
 
 
@@ -298,22 +248,18 @@ def admin_item(item_id: int):
         form = ItemForm(formdata=None, obj=item)
         return render("points/admin_item.html", "item_form", form=form, item=item)
     form = ItemForm()
-    if not form.validate():
-        return render("points/admin_item.html", "item_form", status=422, form=form, item=item)
-    try:
-        update_item(item, **_item_fields(form))
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return render("points/admin_item.html", "item_form", status=422, form=form, item=item)
-    db.session.commit()
+    commit_or_422(
+        lambda: update_item(item, **_item_fields(form)),
+        lambda _error: render("points/admin_item.html", "item_form", form=form, item=item),
+        form,
+    )
     return redirect_to(url_for("points.admin_catalogue"))
 
 
 def _campaigns_page(form=None, status=200):
     me = current_membership()
     if form is None:
-        today = local_today()
+        today = localtime.today()
         form = CampaignForm(formdata=None, starts_on=today, ends_on=today.replace(day=28))
     return render(
         "points/admin_campaigns.html",
@@ -321,7 +267,7 @@ def _campaigns_page(form=None, status=200):
         status=status,
         form=form,
         rows=campaigns(me.community_id),
-        today=local_today(),
+        today=localtime.today(),
         reasons=CAMPAIGN_REASONS,
     )
 
@@ -333,10 +279,9 @@ def admin_campaigns():
     if request.method == "GET":
         return _campaigns_page()
     form = CampaignForm()
-    if not form.validate():
-        return _campaigns_page(form, 422)
     me = current_membership()
-    try:
+
+    def save():
         create_campaign(
             me.community_id,
             form.name.data,
@@ -346,11 +291,8 @@ def admin_campaigns():
             form.ends_on.data,
             me.user_id,
         )
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return _campaigns_page(form, 422)
-    db.session.commit()
+
+    commit_or_422(save, lambda _error: _campaigns_page(form, 422), form)
     return _campaigns_page()
 
 
@@ -370,43 +312,31 @@ def admin_invitations():
     from portal.community.services import invitation_chain
 
     me = current_membership()
-    rows = invitation_chain(me.community_id)
+    rows = invitation_chain(me.community_id, requested_page())
     earned = earned_by_reason(me.community_id, [r.invited_by_id for r in rows], "invite")
-    rewarded = rewarded_refs(me.community_id, "invite", "membership")
+    rewarded = rewarded_refs(me.community_id, "invite", "membership", [r.id for r in rows])
     running = [c for c in running_campaigns(me.community_id) if c.reason == "invite"]
     return render(
-        "points/admin_invitations.html", rows=rows, earned=earned, rewarded=rewarded, running=running
+        "points/admin_invitations.html",
+        rows=rows,
+        people=staff_views(Duty.ADMIN, me, [i for r in rows for i in (r.user_id, r.invited_by_id)]),
+        earned=earned,
+        rewarded=rewarded,
+        running=running,
     )
 
 
 def _badges_page(search="", status=200, problem=None):
     me = current_membership()
-    holders = db.session.execute(
-        sa.select(BadgeAward, User)
-        .join(User, User.id == BadgeAward.user_id)
-        .where(BadgeAward.community_id == me.community_id)
-        .order_by(BadgeAward.badge, User.display_name)
-    ).all()
-    candidates = []
-    if search:
-        candidates = db.session.scalars(
-            sa.select(Membership)
-            .join(User, User.id == Membership.user_id)
-            .where(
-                Membership.community_id == me.community_id,
-                Membership.status == MembershipStatus.ACTIVE,
-                Membership.roles.op("&")(int(Role.KIOSK)) == 0,
-                User.display_name.ilike(f"%{search}%"),
-            )
-            .order_by(User.display_name)
-            .limit(20)
-        ).all()
+    holders = badge_holders(me.community_id, requested_page())
+    candidates = find_members(me, search)
     return render(
         "points/admin_badges.html",
         "badges",
         status=status,
         holders=holders,
         candidates=candidates,
+        people=staff_views(Duty.ADMIN, me, [u.id for _a, u in holders] + [m.user_id for m in candidates]),
         q=search,
         problem=problem,
         form=BadgeForm(formdata=None),
@@ -426,7 +356,7 @@ def admin_badges():
 def admin_badge_action(membership_id: int, action: str):
     """Give or take back a badge."""
     me = current_membership()
-    member = _member(membership_id)
+    member = get_member(membership_id)
     form = BadgeForm()
     if not form.validate():
         return _badges_page(status=422, problem=_("Choose a badge."))

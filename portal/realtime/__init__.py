@@ -7,7 +7,9 @@ the kiosk board of a pickup point (portal.lockers). A room without a check is re
 
 import json
 from collections.abc import Callable
+from functools import wraps
 
+import click
 from flask import current_app
 from flask_login import current_user
 from flask_socketio import join_room
@@ -98,14 +100,51 @@ def may_watch(user, room: str) -> bool:
         return False
 
 
+NO_REDIS = (
+    "PORTAL_REDIS_URL is not set: this process runs apart from the web processes, so its live "
+    "updates (a closed buy, a parcel in a locker, a notification) could reach no open page. Set "
+    "PORTAL_REDIS_URL (the web processes' too), or pass --no-pushes if nobody needs them."
+)
+
+
+def pushes_apart(command):
+    """For a command that runs apart from the web (the ingest, the sweepers): its pushes reach
+    browsers only through the Redis message queue, so without PORTAL_REDIS_URL it refuses to
+    start — unless `--no-pushes` says that nobody needs them."""
+
+    @click.option(
+        "--no-pushes",
+        is_flag=True,
+        help="Run without PORTAL_REDIS_URL, knowing that open pages will not update live.",
+    )
+    @wraps(command)
+    def checked(*args, no_pushes: bool = False, **kwargs):
+        if not current_app.config.get("REDIS_URL") and not no_pushes:
+            raise click.UsageError(NO_REDIS)
+        return command(*args, **kwargs)
+
+    return checked
+
+
+def async_mode() -> str:
+    """gevent where the server runs on gevent (gunicorn -k gevent patches the standard library
+    first), threads otherwise (`flask serve`, tests, the ingest and sweepers)."""
+    try:
+        from gevent import monkey
+    except ImportError:
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
+
+
 def init_realtime(app) -> None:
     # init_app keeps options from earlier apps in this process: a message queue set up for one
     # app (REDIS_URL) must not carry over to the next
     socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
-        async_mode="threading",
+        async_mode=async_mode(),
         message_queue=app.config.get("REDIS_URL"),
+        channel=app.config.get("SOCKETIO_CHANNEL", "linli-socketio"),
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
         manage_session=False,
     )

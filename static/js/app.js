@@ -11,8 +11,13 @@
   function connect() {
     if (document.body.dataset.live !== "on" || typeof io === "undefined") return;
     var socket = io({ transports: ["websocket", "polling"] });
+    var wasConnected = false;
     socket.on("connect", function () {
       showLive("connected");
+      // back after a drop: pushes sent meanwhile are lost, so live fragments fetch their state
+      // again (hx-trigger "portal:resync from:body")
+      if (wasConnected) htmx.trigger(document.body, "portal:resync", {});
+      wasConnected = true;
       // rooms a page asks to watch: <body data-rooms> or any element with data-rooms (checked server-side)
       var rooms = [];
       document.querySelectorAll("[data-rooms]").forEach(function (el) {

@@ -125,3 +125,53 @@ def test_a_kiosk_screen_stays_logged_in_for_its_device_session(app, make, auth):
     from datetime import UTC, datetime, timedelta
 
     assert remember.expires > datetime.now(UTC) + timedelta(days=300)
+
+
+def test_guessing_across_many_phone_numbers_from_one_address_is_limited(app, client, make):
+    community = make.community()
+    residents = [make.member(community).user for _ in range(3)]
+    app.config["LOGIN_FAILURES_PER_ADDRESS"] = "5 per 10 minutes"
+    for resident in residents:  # neighbours behind one address log in: successes do not count
+        login = {"phone": resident.phone, "password": TEST_PASSWORD}
+        assert client.post("/login", data=login).status_code == 303
+        client.post("/logout")
+    for number in range(5):
+        wrong = {"phone": f"1390000{number:04d}", "password": "guess"}
+        assert client.post("/login", data=wrong).status_code == 422
+    guess = {"phone": residents[0].phone, "password": "guess"}
+    assert client.post("/login", data=guess, headers={"Accept-Language": "en"}).status_code == 429
+    elsewhere = {"REMOTE_ADDR": "10.9.8.7"}  # the resident herself, from her own phone, still logs in
+    right = {"phone": residents[0].phone, "password": TEST_PASSWORD}
+    assert client.post("/login", data=right, environ_base=elsewhere).status_code == 303
+
+
+def test_a_stranger_failing_with_her_number_does_not_lock_a_resident_out(app, make):
+    resident = make.member(make.community()).user
+    stranger = app.test_client()
+    for _ in range(12):
+        stranger.post("/login", data={"phone": resident.phone, "password": "guess"},
+                      environ_base={"REMOTE_ADDR": "10.6.6.6"})
+    own = app.test_client()
+    response = own.post("/login", data={"phone": resident.phone, "password": TEST_PASSWORD},
+                        environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    assert response.status_code == 303
+
+
+def test_the_remember_me_cookie_is_secure_when_the_session_cookie_is(database_url, make):
+    from portal import create_app
+    from tests.conftest import PortalClient, base_config
+
+    resident = make.member(make.community()).user
+    secure = create_app({**base_config(database_url), "SESSION_COOKIE_SECURE": True})
+    secure.test_client_class = PortalClient
+    client = secure.test_client()
+    login = {"phone": resident.phone, "password": TEST_PASSWORD, "remember": "y"}
+    response = client.post("/login", data=login, base_url="https://localhost",
+                           headers={"Referer": "https://localhost/login"})
+    assert response.status_code == 303
+    cookies = response.headers.getlist("Set-Cookie")
+    remember = next(cookie for cookie in cookies if cookie.startswith("remember_token="))
+    assert "Secure" in remember
+    assert all("Secure" in cookie for cookie in cookies if cookie.startswith("session="))
+    with secure.app_context():  # its pool holds a connection: close it now, not at a later GC
+        db.engine.dispose()

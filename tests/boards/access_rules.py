@@ -2,8 +2,12 @@
 
 from datetime import timedelta
 
-from portal.boards import services as boards
+from portal.boards.services import groups as boards_groups
+from portal.boards.services import help as boards_help
+from portal.boards.services import posts as boards_posts
+from portal.boards.services import skills as boards_skills
 from portal.community.models import Role
+from portal.core import localtime
 from portal.core.db import db
 from portal.moderation.services import trust
 from tests.access import Route
@@ -27,17 +31,17 @@ def populate(world):
     with current_app.test_request_context("/"):
         for m in world.memberships.values():
             trust(m.user_id, m.community_id)
-        world.objects["post"] = boards.create_post(volunteer, "chat", "欢迎", "大家好", ["闲聊"])
-        world.objects["topic"] = boards.create_topic(volunteer, "本周话题", "")
-        listing = boards.create_listing(volunteer, "offer", "教做手工", "", ["手工"], 0)
+        world.objects["post"] = boards_posts.create_post(volunteer, "chat", "欢迎", "大家好", ["闲聊"])
+        world.objects["topic"] = boards_posts.create_topic(volunteer, "本周话题", "")
+        listing = boards_skills.create_listing(volunteer, "offer", "教做手工", "", ["手工"], 0)
         world.objects["listing"] = listing
-        world.objects["exchange"] = boards.respond(leader, listing, "想学")
-        need = boards.create_need(
-            volunteer, "帮忙搬柜子", "", boards.local_today() + timedelta(days=1), "", "", 0
+        world.objects["exchange"] = boards_skills.respond(leader, listing, "想学")
+        need = boards_help.create_need(
+            volunteer, "帮忙搬柜子", "", localtime.today() + timedelta(days=1), "", "", 0
         )
         world.objects["need"] = need
-        world.objects["offer"] = boards.offer_help(leader, need, "我来")
-        world.objects["group"] = boards.create_group(volunteer, "宠物互助群", "")
+        world.objects["offer"] = boards_help.offer_help(leader, need, "我来")
+        world.objects["group"] = boards_groups.create_group(volunteer, "宠物互助群", "")
     db.session.commit()
     assert volunteer.has(Role.VOLUNTEER) and a.id == volunteer.community_id
 

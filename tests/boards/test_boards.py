@@ -5,9 +5,19 @@ from datetime import timedelta
 
 import pytest
 
-from portal.boards import services as boards
-from portal.boards.models import ExchangeState, HelpNeed, NeedState, Post, SkillExchange
+from portal.boards.models import (
+    AidGroup,
+    ExchangeState,
+    HelpNeed,
+    NeedState,
+    Post,
+    SkillExchange,
+    SkillListing,
+    Topic,
+)
+from portal.boards.services import posts as boards_posts
 from portal.community.models import Role
+from portal.core import localtime
 from portal.core.db import db
 from portal.moderation.services import trust
 from portal.points import services as points
@@ -77,7 +87,8 @@ def test_lists_paginate_and_filter_by_tag(app, auth, hood, htmx):
     a, people = hood
     with app.test_request_context("/"):
         for i in range(25):
-            boards.create_post(people["wang"], "chat", f"帖子{i:02d}", "内容", ["烘焙"] if i % 5 == 0 else [])
+            tags = ["烘焙"] if i % 5 == 0 else []
+            boards_posts.create_post(people["wang"], "chat", f"帖子{i:02d}", "内容", tags)
         db.session.commit()
     client = auth.login(people["zhang"].user)
     first = client.get("/boards/chat").get_data(as_text=True)
@@ -100,8 +111,8 @@ def test_volunteers_pin_weekly_topics(auth, hood):
         ).status_code
         == 303
     )
-    topic = db.session.scalar(db.select(boards.Topic))
-    assert topic.pinned_until == boards.local_today() + timedelta(days=6)
+    topic = db.session.scalar(db.select(Topic))
+    assert topic.pinned_until == localtime.today() + timedelta(days=6)
     wang = auth.login(people["wang"].user)
     assert "本周最佳菜谱分享" in "".join(
         elements(wang.get("/boards/chat").get_data(as_text=True), class_="topic-pinned")
@@ -119,7 +130,7 @@ def test_skill_exchange_moves_points_from_requester_to_helper_when_both_confirm(
     zhao.post(
         "/boards/skills", data={"kind": "offer", "title": "修小家电", "tags": "会修家电", "points": "15"}
     )
-    listing = db.session.scalar(db.select(boards.SkillListing))
+    listing = db.session.scalar(db.select(SkillListing))
     assert (
         wang.post(
             f"/boards/skills/{listing.id}/respond", data={"message": "电风扇坏了"}, headers=htmx
@@ -158,7 +169,7 @@ def test_a_request_beyond_the_balance_is_refused(auth, hood):
 def test_help_day_need_offer_accept_complete_points(auth, hood, htmx):
     a, people = hood
     wang, zhang, liu = (auth.login(people[n].user) for n in ("wang", "zhang", "liu"))
-    day = (boards.local_today() + timedelta(days=3)).isoformat()
+    day = (localtime.today() + timedelta(days=3)).isoformat()
     response = wang.post(
         "/boards/help",
         data={
@@ -204,10 +215,10 @@ def test_help_day_need_offer_accept_complete_points(auth, hood, htmx):
 def test_help_need_validation(auth, hood):
     _a, people = hood
     client = auth.login(people["wang"].user)
-    yesterday = (boards.local_today() - timedelta(days=1)).isoformat()
+    yesterday = (localtime.today() - timedelta(days=1)).isoformat()
     assert client.post("/boards/help", data={"what": "x", "needed_on": yesterday}).status_code == 422
     assert client.post("/boards/help", data={"what": "", "needed_on": ""}).status_code == 422
-    today = boards.local_today().isoformat()
+    today = localtime.today().isoformat()
     assert (
         client.post("/boards/help", data={"what": "x", "needed_on": today, "bounty": "101"}).status_code
         == 422
@@ -223,7 +234,7 @@ def test_groups_join_leave_and_their_board(auth, hood, htmx):
         volunteer.post("/boards/groups", data={"name": "宠物互助群", "description": "喂猫遛狗"}).status_code
         == 303
     )
-    group = db.session.scalar(db.select(boards.AidGroup))
+    group = db.session.scalar(db.select(AidGroup))
     assert wang.post(f"/boards/groups/{group.id}/posts", data={"body": "hi"}).status_code == 403
     assert "Join the group to read" in wang.get(f"/boards/groups/{group.id}").get_data(as_text=True)
     wang.post(f"/boards/groups/{group.id}/join")
@@ -253,7 +264,7 @@ def test_posting_is_rate_limited_per_person(app, auth, hood, htmx):
     # the limit is shared by the boards and per person: another resident may still post
     assert (
         client.post(
-            "/boards/help", data={"what": "x", "needed_on": boards.local_today().isoformat()}
+            "/boards/help", data={"what": "x", "needed_on": localtime.today().isoformat()}
         ).status_code
         == 429
     )

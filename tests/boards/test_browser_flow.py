@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from portal.boards.services import local_today
 from portal.core.db import db
+from portal.core.localtime import today as local_today
 from portal.moderation.services import trust
 from portal.points import services as points
 from tests.conftest import PHONE, TEST_PASSWORD, screenshot

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from portal.boards import services as boards
 from portal.boards.models import NeedState
+from portal.boards.services import help as boards_help
+from portal.core import localtime
 from portal.core.db import db
 from portal.core.errors import DomainError
 from portal.moderation.services import trust
@@ -26,29 +27,29 @@ def people(make, app):
 
 def test_need_offer_accept_complete_moves_the_bounty_and_help_points(people):
     community, asker, helper, other = people
-    day = boards.local_today() + timedelta(days=2)
-    need = boards.create_need(asker, "帮忙搬柜子", "二楼到一楼", day, "下午", "3栋", 20, ["搬家"])
-    assert boards.open_help_needs_on(community.id, day) == [need]
-    offer = boards.offer_help(helper, need, "我有空")
-    boards.offer_help(other, need, "我也可以")
-    boards.accept_offer(asker, offer)
+    day = localtime.today() + timedelta(days=2)
+    need = boards_help.create_need(asker, "帮忙搬柜子", "二楼到一楼", day, "下午", "3栋", 20, ["搬家"])
+    assert boards_help.open_help_needs_on(community.id, day) == [need]
+    offer = boards_help.offer_help(helper, need, "我有空")
+    boards_help.offer_help(other, need, "我也可以")
+    boards_help.accept_offer(asker, offer)
     assert points.balance(asker.user_id, community.id) == 10  # bounty held
-    assert boards.open_help_needs_on(community.id, day) == []
-    received = boards.complete_need(asker, need)
+    assert boards_help.open_help_needs_on(community.id, day) == []
+    received = boards_help.complete_need(asker, need)
     db.session.commit()
     assert need.state == NeedState.COMPLETED
     assert received == 20 + points.rule("help")
     assert points.balance(helper.user_id, community.id) == received
     assert points.mismatched_balances() == []
     with pytest.raises(DomainError):
-        boards.complete_need(asker, need)
+        boards_help.complete_need(asker, need)
 
 
 def test_cancelling_an_accepted_need_returns_the_bounty(people):
     community, asker, helper, _other = people
-    need = boards.create_need(asker, "遛狗", "", boards.local_today(), "", "", 10)
-    boards.accept_offer(asker, boards.offer_help(helper, need, ""))
-    boards.cancel_need(asker, need)
+    need = boards_help.create_need(asker, "遛狗", "", localtime.today(), "", "", 10)
+    boards_help.accept_offer(asker, boards_help.offer_help(helper, need, ""))
+    boards_help.cancel_need(asker, need)
     db.session.commit()
     assert points.balance(asker.user_id, community.id) == 30
     assert points.balance(helper.user_id, community.id) == 0
@@ -57,8 +58,8 @@ def test_cancelling_an_accepted_need_returns_the_bounty(people):
 def test_a_bounty_above_the_balance_or_a_past_day_is_refused(people):
     _community, asker, _helper, _other = people
     with pytest.raises(DomainError) as error:
-        boards.create_need(asker, "x", "", boards.local_today(), "", "", 31)
+        boards_help.create_need(asker, "x", "", localtime.today(), "", "", 31)
     assert error.value.field == "bounty"
     with pytest.raises(DomainError) as error:
-        boards.create_need(asker, "x", "", boards.local_today() - timedelta(days=1), "", "", 0)
+        boards_help.create_need(asker, "x", "", localtime.today() - timedelta(days=1), "", "", 0)
     assert error.value.field == "needed_on"

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from portal.community.models import Role
+from portal.core import localtime
 from portal.core.db import db
 from portal.moderation.services import trust
 from portal.points import services as points
+from portal.points.models import CatalogueItem
 from tests.conftest import PHONE
 from tests.neighbors.html import elements
 
@@ -99,7 +101,7 @@ def stored(app, auth, make):
     )
     ok(
         c_author.post(
-            "/boards/help", data={"what": "作者的需要", "needed_on": points.local_today().isoformat()}
+            "/boards/help", data={"what": "作者的需要", "needed_on": localtime.today().isoformat()}
         )
     )
     ok(c_author.post("/boards/chat", data={"title": "作者的帖子", "body": ALL[:5000]}))
@@ -154,7 +156,7 @@ def stored(app, auth, make):
                 data={
                     "what": payload[:120],
                     "details": ALL[:2000],
-                    "needed_on": points.local_today().isoformat(),
+                    "needed_on": localtime.today().isoformat(),
                     "time_note": payload[:40],
                     "place": payload[:80],
                     "tags": compact(payload, 20),
@@ -193,8 +195,8 @@ def stored(app, auth, make):
                     "name": payload[:60],
                     "reason": "invite",
                     "multiplier": "2",
-                    "starts_on": points.local_today().isoformat(),
-                    "ends_on": points.local_today().isoformat(),
+                    "starts_on": localtime.today().isoformat(),
+                    "ends_on": localtime.today().isoformat(),
                 },
             )
         )
@@ -203,7 +205,7 @@ def stored(app, auth, make):
             "/boards/groups", data={"name": "<b onclick=x>组</b>", "description": ALL[:300], "icon": "<svg>"}
         )
     )
-    item = db.session.scalar(db.select(points.CatalogueItem))
+    item = db.session.scalar(db.select(CatalogueItem))
     ok(c_author.post(f"/points/catalogue/{item.id}/redeem"))
     return dict(
         author=author,

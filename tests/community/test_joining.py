@@ -8,6 +8,7 @@ from portal.accounts.models import User
 from portal.community.models import Invite, Membership, MembershipStatus, Role
 from portal.community.services import create_invite
 from portal.core.db import db, utcnow
+from portal.core.masking import mask_name
 from portal.notifications.models import Notification
 from tests.snapshot import db_snapshot
 
@@ -37,7 +38,8 @@ def test_a_resident_invites_and_a_newcomer_joins(app, make, auth):
 
     newcomer = app.test_client()
     page = newcomer.get(f"/join/{invite.token}").get_data(as_text=True)
-    assert "幸福里" in page and inviter.user.display_name in page
+    assert "幸福里" in page and mask_name(inviter.user.display_name) in page
+    assert inviter.user.display_name not in page  # whoever holds the link sees the inviter masked
     unit = community.buildings[1].units[0]
     response = newcomer.post(f"/join/{invite.token}", data={**NEWCOMER, "unit": unit.id})
     assert response.status_code == 303

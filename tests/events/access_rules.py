@@ -9,7 +9,10 @@ from datetime import timedelta
 
 from portal.core.db import db, utcnow
 from portal.events.models import Audience
-from portal.events.services import EventData, calendar_feed, create_event, sign_up, ticket_token
+from portal.events.services.feeds import calendar_feed
+from portal.events.services.organising import EventData, create_event
+from portal.events.services.signups import sign_up
+from portal.events.services.tickets import ticket_token
 from tests.access import Route
 
 MEMBERS = {"anonymous": "login", "resident": "ok", "outsider": "ok", "admin": "ok"}

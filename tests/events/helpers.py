@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from portal.core.db import db, utcnow
-from portal.events.services import EventData, create_event
+from portal.events.services.organising import EventData, create_event
 
 
 def event_data(**fields) -> EventData:

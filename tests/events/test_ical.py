@@ -64,7 +64,7 @@ def test_event_file_has_shanghai_times_and_a_reminder(auth, town):
 
 
 def test_cancelled_event_says_so_with_a_new_sequence(auth, town):
-    from portal.events.services import cancel_event
+    from portal.events.services.organising import cancel_event
 
     _community, admin, resident = town
     event = make_event(admin)

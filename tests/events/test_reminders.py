@@ -10,7 +10,7 @@ from portal.community.models import Role
 from portal.core.db import db, utcnow
 from portal.events.models import Signup
 from portal.events.scheduler import EventsSweeper
-from portal.events.services import sign_up
+from portal.events.services.signups import sign_up
 from portal.notifications.models import Notification
 from tests.events.helpers import make_event
 from tests.live import BIN, ROOT, server_env
@@ -41,10 +41,10 @@ def reminders() -> list[int]:
 def test_flask_events_remind_sends_each_reminder_once(app, tomorrow):
     _soon, people = tomorrow
     runner = app.test_cli_runner()
-    first = runner.invoke(args=["events", "remind"])
+    first = runner.invoke(args=["events", "remind", "--no-pushes"])
     assert first.exit_code == 0, first.output
     assert "5 reminded" in first.output
-    second = runner.invoke(args=["events", "remind"])
+    second = runner.invoke(args=["events", "remind", "--no-pushes"])
     assert "0 reminded" in second.output
     assert reminders() == sorted(m.user_id for m in people)
     assert db.session.scalar(
@@ -63,9 +63,11 @@ def test_parallel_runs_remind_once(database_url, tomorrow):
     """Three `flask events remind` processes at once (cron overlapping a slow run): one reminder each."""
     _soon, people = tomorrow
     env = server_env(database_url)
+    command = [str(BIN / "flask"), "--app", "wsgi", "events", "remind", "--no-pushes"]
     processes = [
-        subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "events", "remind"], cwd=ROOT, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         for _ in range(3)
     ]
     outputs = [p.communicate(timeout=120)[0] for p in processes]

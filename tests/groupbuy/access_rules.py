@@ -17,8 +17,10 @@ from portal.community.models import Role
 from portal.core.db import db
 from portal.core.uploads import save_image
 from portal.groupbuy.models import BuyPhoto
-from portal.groupbuy.services import close_buy, join_buy, join_waitlist, mark_arrived
-from portal.pickup.services import qr_token
+from portal.groupbuy.services.closing import close_buy
+from portal.groupbuy.services.fulfilment import mark_arrived
+from portal.groupbuy.services.joining import join_buy, join_waitlist
+from portal.groupbuy.services.pickup_codes import qr_token
 from tests.access import Route
 from tests.groupbuy.helpers import make_buy, make_point, pass_deadline
 
@@ -280,42 +282,42 @@ ROUTES = [
         },
     ),
     # 核销
-    Route("pickup.verify", "GET", lambda w: "/pickup/verify", HANDS_OUT),
+    Route("groupbuy.verify", "GET", lambda w: "/pickup/verify", HANDS_OUT),
     Route(
-        "pickup.verify_lookup",
+        "groupbuy.verify_lookup",
         "POST",
         lambda w: "/pickup/verify",
         {**HANDS_OUT, "admin": 422, "leader": 422},
         data=lambda w: {"point": w["point"].id, "code": "0000 0000"},
     ),
     Route(
-        "pickup.verify_lookup",
+        "groupbuy.verify_lookup",
         "POST",
         lambda w: "/pickup/verify",
         {**HANDS_OUT, "leader": 422, "buy_leader": "ok"},
         data=lambda w: {"point": w["point"].id, "code": w["ready_order"].pickup_code},
     ),
     Route(
-        "pickup.collect",
+        "groupbuy.collect",
         "POST",
         lambda w: "/pickup/collect",
         {**HANDS_OUT, "leader": 422, "buy_leader": "ok"},
         data=lambda w: {"point": w["point"].id, "code": w["ready_order"].pickup_code},
     ),
     Route(
-        "pickup.verify_qr",
+        "groupbuy.verify_qr",
         "GET",
         lambda w: w["qr_link"],
         {**OWNER_OR_ADMIN, "leader": 403, "resident": 403, "outsider": 404},
     ),
     Route(
-        "pickup.verify_qr",
+        "groupbuy.verify_qr",
         "POST",
         lambda w: w["qr_link"],
         {**OWNER_OR_ADMIN, "leader": 403, "resident": 403, "outsider": 404},
     ),
     Route(
-        "pickup.verify_done",
+        "groupbuy.verify_done",
         "GET",
         lambda w: f"/pickup/done/{_order(w)}",
         {**HANDS_OUT, "leader": 403, "buy_leader": "ok", "outsider_admin": 404},

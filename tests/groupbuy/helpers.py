@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from portal.core.db import db, utcnow
 from portal.groupbuy.models import BuyStatus, GroupBuy, Order
-from portal.groupbuy.services import BuyInput, create_buy
+from portal.groupbuy.services.buys import BuyInput, create_buy
 from portal.notifications.models import Notification
 from portal.pickup.models import PickupKind, PickupPoint
 

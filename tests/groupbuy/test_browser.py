@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
 from portal.community.models import Role
-from portal.core.db import db, utcnow
-from portal.groupbuy.forms import to_local_naive
+from portal.core.db import begin_write, db, utcnow
+from portal.core.localtime import to_wall_clock
 from portal.groupbuy.models import BuyStatus, GroupBuy, Order, OrderStatus
-from portal.pickup.services import qr_token
+from portal.groupbuy.services.pickup_codes import qr_token
 from tests.conftest import PHONE, TEST_PASSWORD, screenshot
 from tests.groupbuy.helpers import make_point
 
@@ -39,7 +39,7 @@ def _photo(path):
 
 
 def _local(value):
-    return to_local_naive(value).strftime("%Y-%m-%dT%H:%M")
+    return to_wall_clock(value).strftime("%Y-%m-%dT%H:%M")
 
 
 def _login(page, url, phone):
@@ -136,6 +136,7 @@ def test_group_buy_from_opening_to_pickup(live_server, make, browser_page, tmp_p
 
     # the deadline passes: the running portal's sweeper closes the buy by itself
     db.session.rollback()
+    begin_write()  # the server's sweeper writes every second: take the write lock before reading
     db.session.get(GroupBuy, buy_id).deadline = utcnow() - timedelta(seconds=1)
     db.session.commit()
     deadline = time.monotonic() + 20

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from portal.core.db import begin_write, db
 from portal.groupbuy.models import BuyStatus, GroupBuy, Order, OrderStatus
-from portal.groupbuy.services import close_buy, join_buy
+from portal.groupbuy.services.closing import close_buy
+from portal.groupbuy.services.joining import join_buy
 from portal.notifications.models import Notification
 from tests.groupbuy.helpers import make_buy, pass_deadline, state
 from tests.live import server_env
@@ -91,6 +92,7 @@ def test_two_sweep_processes_at_once(app, world, database_url):
     db.session.commit()
     env = server_env(database_url)
     command = [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "groupbuy", "sweep"]
+    command.append("--no-pushes")  # (these pushes go nowhere: no Redis, no page open)
     processes = [
         subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -138,7 +140,7 @@ def test_create_app_starts_no_sweeper(app):
 
 @pytest.mark.parametrize("count", [0])
 def test_sweep_with_nothing_due_changes_nothing(app, world, count):
-    from portal.groupbuy.services import sweep
+    from portal.groupbuy.services.closing import sweep
 
     make_buy(world.leader, [world.point])
     assert sweep() == {"succeeded": 0, "failed": 0, "reminded": 0, "overdue": 0, "expired": count}

@@ -7,9 +7,6 @@ order rows; the control run switches the guard off (GROUPBUY_STOCK_GUARD=false: 
 write) and must oversell, which shows that this test catches the race.
 """
 
-import multiprocessing
-import queue
-
 import sqlalchemy as sa
 
 from portal.community.models import Role
@@ -18,6 +15,7 @@ from portal.groupbuy.models import GroupBuy, Order, OrderStatus
 from tests.conftest import TEST_PASSWORD
 from tests.groupbuy import race_client
 from tests.groupbuy.helpers import make_buy, make_point
+from tests.race import run_at_once
 
 STOCK = 10
 RESIDENTS = 100
@@ -38,29 +36,9 @@ def _fire(url: str, buy_id: int, residents) -> list:
     jobs = [
         (user.phone, buy_id, 1, 2 if index < DOUBLE_SUBMITTERS else 1) for index, user in enumerate(residents)
     ]
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(PROCESSES)
-    results = context.Queue()
-    processes = [
-        context.Process(
-            target=race_client.run, args=(url, TEST_PASSWORD, jobs[i::PROCESSES], barrier, results)
-        )
-        for i in range(PROCESSES)
-    ]
-    for process in processes:
-        process.start()
-    outcome = []
-    try:
-        for _ in processes:
-            reported = results.get(timeout=180)
-            assert isinstance(reported, list), reported
-            outcome.extend(reported)
-    except queue.Empty as error:
-        raise AssertionError("a client process did not report back") from error
-    finally:
-        for process in processes:
-            process.join(timeout=30)
-    return outcome
+    shares = [(url, TEST_PASSWORD, jobs[i::PROCESSES]) for i in range(PROCESSES)]
+    reports = run_at_once(race_client.run, shares)
+    return [outcome for report in reports for outcome in report]
 
 
 def _tally(buy_id: int):

@@ -1,5 +1,6 @@
 """Group-buy pages as residents and leaders use them (test client; htmx fragments and full pages)."""
 
+import base64
 import csv
 import io
 import re
@@ -9,16 +10,19 @@ import sqlalchemy as sa
 from PIL import Image
 
 from portal.core.db import db, utcnow
-from portal.groupbuy.forms import to_local_naive
+from portal.core.localtime import to_wall_clock
+from portal.core.masking import mask_phone
 from portal.groupbuy.models import BuyStatus, GroupBuy, Order, OrderStatus
-from portal.groupbuy.services import close_buy, join_buy, mark_arrived
+from portal.groupbuy.services.closing import close_buy
+from portal.groupbuy.services.fulfilment import mark_arrived
+from portal.groupbuy.services.joining import join_buy
 from tests.groupbuy.helpers import make_buy, make_point, notifications, order_rows, pass_deadline, state
 
 HX = {"HX-Request": "true"}
 
 
 def local(value):
-    return to_local_naive(value).strftime("%Y-%m-%dT%H:%M")
+    return to_wall_clock(value).strftime("%Y-%m-%dT%H:%M")
 
 
 def picture() -> bytes:
@@ -44,7 +48,6 @@ def buy_form(world, **changes):
         "pickup_until": local(now + timedelta(days=2, hours=8)),
         "pickup_points": [str(world.point.id)],
         "commission": "8",
-        "batch_code": "",
     }
     data.update(changes)
     return data
@@ -111,7 +114,7 @@ def test_listing_filters_and_progress(world, auth):
     fragment = client.get("/groupbuy?view=open", headers=HX).get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="gb-list"')
     progress = client.get(f"/groupbuy/{buy.id}/progress").get_data(as_text=True)
-    assert 'hx-trigger="every 10s, portal:groupbuy from:body"' in progress
+    assert 'hx-trigger="every 10s, portal:groupbuy from:body, portal:resync from:body"' in progress
     assert soon.id
 
 
@@ -199,13 +202,18 @@ def test_leader_marks_arrived_and_verifies_by_code(world, auth):
 
 
 def test_leader_verifies_by_opening_the_qr_link(world, auth):
-    from portal.pickup.services import qr_token
+    from portal.groupbuy.services.pickup_codes import qr_token
 
     buy = _arrived(world)
     mark_arrived(buy)
     db.session.commit()
     order = order_rows(buy.id)[0]
-    link = f"/pickup/v/{qr_token(order)}"
+    token = qr_token(order)
+    # opaque: nothing in it reads back into the order or its code, however it is decoded
+    padded = token.replace("-", "+").replace("_", "/") + "=" * (-len(token) % 4)
+    readable = token + base64.b64decode(padded).decode("latin-1")
+    assert order.pickup_code not in readable and f"[{order.id}," not in readable and len(token) >= 32
+    link = f"/pickup/v/{token}"
     resident = auth.login(order.user)
     assert resident.get(link).status_code == 403  # residents cannot hand out
     leader = auth.login(world.leader.user)
@@ -223,12 +231,18 @@ def test_delegate_sees_the_code(world, auth):
     order = order_rows(buy.id)[0]
     owner = auth.login(order.user)
     neighbour = world.residents[2].user
-    response = owner.post(f"/groupbuy/orders/{order.id}/delegate", data={"phone": "13999999999"}, headers=HX)
-    assert response.status_code == 422
+    # the same answer for a stranger's number and a neighbour's: no name, the number masked
+    stranger = owner.post(f"/groupbuy/orders/{order.id}/delegate", data={"phone": "13999999999"}, headers=HX)
+    assert stranger.status_code == 200 and "139****9999" in stranger.get_data(as_text=True)
     response = owner.post(
         f"/groupbuy/orders/{order.id}/delegate", data={"phone": neighbour.phone}, headers=HX
     )
-    assert response.status_code == 200 and neighbour.display_name in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and neighbour.display_name not in page
+    answers = ((stranger.get_data(as_text=True), "139****9999"), (page, mask_phone(neighbour.phone)))
+    for answer, phone in answers:
+        assert f"Asked {phone} to collect it for you." in answer
+        assert f"You asked {phone} to collect this order. If the number is a neighbour" in answer
     mark_arrived(state(buy.id))
     db.session.commit()
     db.session.expire_all()

@@ -24,7 +24,7 @@ def test_flask_lockers_ingest_applies_what_lockers_send(world, database_url, mqt
     client_id = f"portal-cli-{uuid.uuid4().hex[:8]}"
     env = server_env(database_url, MQTT_URL=mqtt_broker.url(), MQTT_TOPIC_ROOT=root, MQTT_CLIENT_ID=client_id)
     process = subprocess.Popen(
-        [FLASK, "--app", "wsgi", "lockers", "ingest"],
+        [FLASK, "--app", "wsgi", "lockers", "ingest", "--no-pushes"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -53,7 +53,7 @@ def test_flask_lockers_ingest_needs_a_broker_url(database_url):
     env = server_env(database_url)
     env.pop("PORTAL_MQTT_URL", None)
     result = subprocess.run(
-        [FLASK, "--app", "wsgi", "lockers", "ingest"],
+        [FLASK, "--app", "wsgi", "lockers", "ingest", "--no-pushes"],
         cwd=ROOT,
         env=env,
         capture_output=True,

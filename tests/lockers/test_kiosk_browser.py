@@ -9,6 +9,7 @@ import pytest
 
 from portal.core.db import db
 from portal.groupbuy.models import Order
+from portal.lockers.models import Locker
 from tests.conftest import KIOSK, PHONE, TEST_PASSWORD, screenshot
 from tests.iot.mqtt import forget_session, wait_for
 from tests.lockers.conftest import fresh
@@ -80,8 +81,12 @@ def run_board(world, server, sim, browser_page, order):
     page.context.set_offline(True)  # the kiosk's network drops
     page.wait_for_selector("#live-status:not([hidden])", timeout=30000)
     screenshot(page, "kiosk-6-reconnecting")
+    locker.start()  # meanwhile the locker is back: the board misses that push …
+    wait_for(lambda: fresh() or db.session.get(Locker, world.locker.id).online, timeout=20)
+    assert page.locator(".k-locker.is-offline").count() == 1
     page.context.set_offline(False)
     page.wait_for_selector("#live-status[hidden]", state="attached", timeout=30000)
+    page.wait_for_selector(".k-locker.is-online", timeout=10000)  # … and catches up once reconnected
     assert page.evaluate("window.__noReload") is True
 
     # the admin follows the same locker on a phone: its events, without sideways scrolling

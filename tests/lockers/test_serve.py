@@ -16,7 +16,7 @@ pytestmark = pytest.mark.mqtt
 
 def test_serve_runs_broker_ingest_and_demo_lockers(app, world, live_server):
     from portal.core.db import begin_write
-    from portal.lockers.demo import DEMO_LOCKERS, seed
+    from portal.demo.lockers import DEMO_LOCKERS, seed
 
     begin_write()
     seed(db.session.merge(world.community), {})

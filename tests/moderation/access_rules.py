@@ -2,7 +2,7 @@
 
 from flask import current_app
 
-from portal.boards import services as boards
+from portal.boards.services import posts as boards_posts
 from portal.core.db import db
 from portal.moderation.services import trust
 from tests.access import Route
@@ -22,7 +22,7 @@ def populate(world):
     volunteer = world.memberships["volunteer"]
     with current_app.test_request_context("/"):
         trust(volunteer.user_id, volunteer.community_id)
-        world.objects["post"] = boards.create_post(volunteer, "chat", "欢迎", "大家好", [])
+        world.objects["post"] = boards_posts.create_post(volunteer, "chat", "欢迎", "大家好", [])
     db.session.commit()
 
 

@@ -4,7 +4,8 @@ member's first posts wait for approval."""
 
 import pytest
 
-from portal.boards import services as boards
+from portal.boards.models import Post
+from portal.boards.services import posts as boards_posts
 from portal.community.models import Role
 from portal.core.db import db
 from portal.moderation.models import AuditEntry, ContentStatus, Report
@@ -25,7 +26,7 @@ def club(app, make):
     with app.test_request_context("/"):
         for m in people.values():
             trust(m.user_id, a.id)
-        post = boards.create_post(people["author"], "chat", "低价代购 联系我", "全网最低价", [])
+        post = boards_posts.create_post(people["author"], "chat", "低价代购 联系我", "全网最低价", [])
         db.session.commit()
     return a, people, post
 
@@ -124,7 +125,7 @@ def test_a_new_members_first_posts_wait_for_approval(app, auth, make, club, htmx
     response = client.post("/boards/chat", data={"title": "大家好", "body": "我是新来的"}, headers=htmx)
     assert response.status_code == 200
     assert "approves" in response.get_data(as_text=True)
-    first = db.session.scalar(db.select(boards.Post).where(boards.Post.author_id == newcomer.user_id))
+    first = db.session.scalar(db.select(Post).where(Post.author_id == newcomer.user_id))
     assert first.status == ContentStatus.PENDING
     assert sees(auth, newcomer, first)  # the author sees it, marked
     assert not sees(auth, people["r1"], first)
@@ -135,7 +136,7 @@ def test_a_new_members_first_posts_wait_for_approval(app, auth, make, club, htmx
     assert sees(auth, people["r1"], first)
     client.post("/boards/chat", data={"title": "第二条", "body": "现在直接发出"})
     second = db.session.scalar(
-        db.select(boards.Post).where(boards.Post.author_id == newcomer.user_id, boards.Post.id != first.id)
+        db.select(Post).where(Post.author_id == newcomer.user_id, Post.id != first.id)
     )
     assert second.status == ContentStatus.VISIBLE
     actions = db.session.scalars(db.select(AuditEntry.action)).all()

@@ -9,7 +9,8 @@ from werkzeug.datastructures import FileStorage
 
 from portal.core.db import db
 from portal.core.uploads import save_image
-from portal.neighbors.services import ensure_profile, request_contact
+from portal.neighbors.privacy import ensure_profile
+from portal.neighbors.services import request_contact
 from tests.access import Route
 
 MEMBERS = {"anonymous": "login", "resident": "ok", "outsider": "ok", "admin": "ok"}
@@ -32,6 +33,7 @@ def populate(world):
         profile = ensure_profile(volunteer)
         profile.avatar = save_image(png(), "avatars")
         profile.avatar_visibility = "community"
+        profile.discoverable = True  # listed: her profile opens to the community
         world.objects["contact"] = request_contact(volunteer, resident, "你好", False)
     db.session.commit()
 
@@ -48,7 +50,7 @@ ROUTES = [
         "neighbors.profile",
         "GET",
         lambda w: f"/neighbors/{w.memberships['resident'].id}?as=building",
-        A_OBJECT,
+        {**A_OBJECT, "admin": 404},  # unlisted, her name private: only she opens her profile
     ),
     Route(
         "neighbors.profile",

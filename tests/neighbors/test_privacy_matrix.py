@@ -15,12 +15,16 @@ import pytest
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
-from portal.boards import services as boards
+from portal.boards.services import groups as boards_groups
+from portal.boards.services import help as boards_help
+from portal.boards.services import posts as boards_posts
+from portal.core import localtime
 from portal.core.db import db
 from portal.core.uploads import save_image
 from portal.moderation.services import trust
 from portal.neighbors.models import PROFILE_FIELDS
-from portal.neighbors.services import ensure_profile, update_profile
+from portal.neighbors.privacy import ensure_profile
+from portal.neighbors.services import update_profile
 from tests.neighbors.html import elements
 
 LEVELS = ("me", "building", "community")
@@ -126,16 +130,16 @@ def participants(app, community, people):
     owner = people["owner"]
     made = {}
     with app.test_request_context("/"):
-        day = boards.local_today() + timedelta(days=1)
+        day = localtime.today() + timedelta(days=1)
         for name in ("same_building", "other_building"):
-            need = boards.create_need(people[name], f"{name} 的需要", "", day, "", "", 0)
-            made[name] = (need, boards.offer_help(owner, need, "我来帮忙"))
+            need = boards_help.create_need(people[name], f"{name} 的需要", "", day, "", "", 0)
+            made[name] = (need, boards_help.offer_help(owner, need, "我来帮忙"))
         from portal.community.models import Role
 
         people["helper"].roles = people["helper"].roles | Role.VOLUNTEER
-        group = boards.create_group(people["helper"], "互助小组", "")
-        boards.join_group(owner, group)
-        post = boards.create_post(owner, "chat", "一条帖子", "大家好", [])
+        group = boards_groups.create_group(people["helper"], "互助小组", "")
+        boards_groups.join_group(owner, group)
+        post = boards_posts.create_post(owner, "chat", "一条帖子", "大家好", [])
         db.session.commit()
         return made, group.id, post.id
 

@@ -2,7 +2,9 @@
 
 from flask import current_app
 
+from portal.core import localtime
 from portal.core.db import db
+from portal.points import catalogue
 from portal.points import services as points
 from tests.access import Route
 
@@ -19,11 +21,11 @@ def populate(world):
     with current_app.test_request_context("/"):
         for name in ("resident", "admin", "volunteer"):
             points.award(world.people[name].id, a.id, 100, "admin_grant")
-        world.objects["item"] = points.create_item(
+        world.objects["item"] = catalogue.create_item(
             a.id, title="家政保洁 2 小时", cost=30, provider="阿姨家政"
         )
         world.objects["campaign"] = points.create_campaign(
-            a.id, "邻里介绍月", "invite", 2, points.local_today(), points.local_today()
+            a.id, "邻里介绍月", "invite", 2, localtime.today(), localtime.today()
         )
     db.session.commit()
 

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.core.db import db
+from portal.points import catalogue
 from portal.points import services as points
 from portal.points.models import PointsBalance, PointsEntry, Redemption
 from tests.conftest import PG_URL, TEST_PASSWORD
@@ -73,7 +74,7 @@ def run_load(live_server, app, make, **config) -> tuple[dict, int, int]:
     with app.test_request_context("/"):
         for m in residents:
             points.award(m.user_id, community.id, START, "welcome")
-        item = points.create_item(community.id, title="团购满 50 减 5 元券", kind="coupon", cost=COST)
+        item = catalogue.create_item(community.id, title="团购满 50 减 5 元券", kind="coupon", cost=COST)
         db.session.commit()
     server = live_server(kind="gunicorn", workers=4, POINTS_RATE_LIMIT="100000 per minute", **config)
     pairs = [(m.user.phone, m.id) for m in residents]
@@ -125,7 +126,7 @@ def test_a_redemption_beyond_the_balance_is_refused(app, auth, make):
     resident = make.member(community)
     with app.test_request_context("/"):
         points.award(resident.user_id, community.id, COST - 1, "welcome")
-        item = points.create_item(community.id, title="家政保洁 2 小时", cost=COST)
+        item = catalogue.create_item(community.id, title="家政保洁 2 小时", cost=COST)
         db.session.commit()
     client = auth.login(resident.user)
     response = client.post(f"/points/catalogue/{item.id}/redeem", headers={"HX-Request": "true"})
