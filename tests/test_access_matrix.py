@@ -1,4 +1,9 @@
-"""Every route × persona × (page, htmx request) answers as the access rules say."""
+"""Every route × persona × (page, htmx request) answers as the access rules say.
+
+On SQLite the whole matrix runs. On PostgreSQL, where only the queries can answer differently,
+each route runs once per distinct answer (its first persona with that answer, as a page): every
+route's allowed and refused paths run there, at a quarter of the cases.
+"""
 
 import importlib
 import pkgutil
@@ -7,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.access import PERSONAS, build_world
+from tests.conftest import PG_URL
 
 TESTS = Path(__file__).parent
 
@@ -22,7 +28,12 @@ def rule_modules():
 def all_cases():
     for module in rule_modules():
         for route in module.ROUTES:
+            answers = set()
             for persona, expected, htmx in route.cases():
+                if PG_URL:
+                    if htmx or expected in answers:
+                        continue
+                    answers.add(expected)
                 kind = "htmx" if htmx else "page"
                 line = route.url.__code__.co_firstlineno
                 case_id = f"{route.method} {line}:{route.endpoint}-{persona}-{kind}"

@@ -151,7 +151,9 @@ def test_group_buy_from_opening_to_pickup(live_server, make, browser_page, tmp_p
     # the goods arrive: the leader marks them arrived, codes go out
     leader_page.goto(f"{url}/groupbuy/{buy_id}/orders")
     leader_page.locator("#gb-mark-arrived").click()
-    leader_page.wait_for_selector("a[href*='/groupbuy/workbench/picklist']")
+    # the answer reloads the page (HX-Redirect); the verify link is on it only once the buy arrived
+    leader_page.wait_for_selector("#gb-buy-orders a[href='/pickup/verify']")
+    leader_page.wait_for_load_state("load")
     screenshot(leader_page, f"groupbuy-7-leader-orders-{lang}")
 
     leader_page.goto(f"{url}/groupbuy/workbench/picklist?buy={buy_id}")

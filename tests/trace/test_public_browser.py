@@ -15,6 +15,7 @@ from portal.trace import chain, services
 from portal.trace.models import BizStep, TraceRecord
 from portal.trace.scheduler import publish_roots
 from tests.conftest import KIOSK, PHONE, TEST_PASSWORD, screenshot
+from tests.iot.mqtt import wait_for
 from tests.trace.helpers import journey, make_batch, make_product, make_supplier, record
 from tests.trace.test_public_json import SCRIPT
 
@@ -174,7 +175,8 @@ def test_the_kiosk_board_shows_the_days_root(live_server, make, browser_page):
     page.fill("#password", TEST_PASSWORD)
     page.press("#password", "Enter")
     page.wait_for_url(f"**/kiosk/points/{world.point.id}")
-    page.wait_for_function("document.body.dataset.liveState === 'connected'")  # the board's refetch done
+    # the board's refetch done; polled from here, since a string wait_for_function meets the CSP
+    wait_for(lambda: page.evaluate("document.body.dataset.liveState") == "connected", timeout=30)
     page.wait_for_selector(".k-trace")
     footer = page.evaluate(
         "(() => { const e = document.querySelector('.k-trace');"
