@@ -65,36 +65,29 @@ def claim_supplier(case: Case, actor, cents: int, note: str = "") -> Case:
 
 
 def settle_supplier(case: Case, actor, note: str = "") -> Case:
-    _leader_only(case, actor)
-    outstanding = balance(case.id, Account.SUPPLIER)
-    _move(
-        case,
-        Axis.SETTLEMENT,
-        (Settlement.CLAIMED,),
-        Settlement.SETTLED,
-        actor.id,
-        amount=-outstanding,
-        note=note,
-    )
-    if outstanding:
-        _ledger(case, LedgerKind.SUPPLIER_SETTLED, -outstanding, actor.id, note)
-    return case
+    """The supplier paid what it owed: the receivable is closed."""
+    return _close_claim(case, actor, Settlement.SETTLED, LedgerKind.SUPPLIER_SETTLED, note)
 
 
 def write_off(case: Case, actor, note: str = "") -> Case:
+    """The leader gives up on the supplier's share: the receivable is written off."""
+    return _close_claim(case, actor, Settlement.WRITTEN_OFF, LedgerKind.WRITTEN_OFF, note)
+
+
+def _close_claim(case: Case, actor, to: Settlement, kind: LedgerKind, note: str) -> Case:
     _leader_only(case, actor)
     outstanding = balance(case.id, Account.SUPPLIER)
     _move(
         case,
         Axis.SETTLEMENT,
         (Settlement.CLAIMED,),
-        Settlement.WRITTEN_OFF,
+        to,
         actor.id,
         amount=-outstanding,
         note=note,
     )
     if outstanding:
-        _ledger(case, LedgerKind.WRITTEN_OFF, -outstanding, actor.id, note)
+        _ledger(case, kind, -outstanding, actor.id, note)
     return case
 
 
