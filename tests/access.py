@@ -22,11 +22,6 @@ class Route:
     expect: dict  # persona -> "ok" | "login" | status code
     data: Callable | None = None  # world -> form data for POSTs
 
-    def cases(self):
-        for persona, expected in self.expect.items():
-            for htmx in (False, True):
-                yield persona, expected, htmx
-
 
 @dataclass
 class World:
