@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import Length, Optional
 
 from portal.core.forms import Required, strip
@@ -15,7 +15,7 @@ class SurveyForm(FlaskForm):
     score = RadioField(
         _l("How likely are you to recommend Linli to a neighbour?"),
         [Required(_l("Choose a number from 0 to 10."))],
-        choices=[(s, s) for s in SCORES],
+        choices=[SelectChoice(s, s) for s in SCORES],
         validate_choice=False,  # the service refuses anything but 0–10, beside the field
     )
     comment = TextAreaField(
