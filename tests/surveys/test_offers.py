@@ -24,7 +24,9 @@ def test_offered_after_an_order_collected_at_a_manned_point(place):
     db.session.commit()
     assert offer is not None
     stored = offers_of(place.resident)
-    assert [(o.trigger, o.trigger_id, o.community_id) for o in stored] == [("order", order.id, place.community.id)]
+    assert [(o.trigger, o.trigger_id, o.community_id) for o in stored] == [
+        ("order", order.id, place.community.id)
+    ]
     assert stored[0].answered_at is None and stored[0].dismissed_at is None and stored[0].score is None
 
 
@@ -53,8 +55,8 @@ def test_not_offered_without_a_pickup_or_an_event(place):
 
 
 def test_not_offered_for_an_order_not_yet_collected_or_an_event_only_signed_up_for(place):
-    from tests.events.helpers import make_event
     from portal.events.services.signups import sign_up
+    from tests.events.helpers import make_event
     from tests.reviews.helpers import arrived_buy
 
     arrived_buy(place.leader, place.station, [place.resident])  # ready, not collected
@@ -80,7 +82,9 @@ def test_not_twice_in_90_days_answered_then_offered_again_after_91(place):
     collected_order(place.leader, place.station, place.resident, at=base + timedelta(days=30), title="二")
     assert offer_for(place.resident, now=base + timedelta(days=30, hours=1)) is None
 
-    third = collected_order(place.leader, place.station, place.resident, at=base + timedelta(days=91), title="三")
+    third = collected_order(
+        place.leader, place.station, place.resident, at=base + timedelta(days=91), title="三"
+    )
     again = offer_for(place.resident, now=base + timedelta(days=91, hours=1))
     db.session.commit()
     assert again is not None and again.id != first.id
