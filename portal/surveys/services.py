@@ -25,7 +25,7 @@ from portal.accounts.models import User
 from portal.community.models import Membership, Role
 from portal.core.db import begin_write, db, utcnow
 from portal.core.errors import DomainError
-from portal.events.models import Event, Signup
+from portal.events.models import Signup
 from portal.groupbuy.models import Order, OrderStatus
 from portal.surveys.models import MAX_COMMENT, NpsOffer
 
@@ -53,87 +53,71 @@ def may_be_surveyed(membership: Membership | None) -> bool:
     )
 
 
-def open_offer(membership: Membership, now: datetime | None = None) -> NpsOffer | None:
-    """The offer still showing to this member here: neither answered nor dismissed, not lapsed."""
-    now = now or utcnow()
+def _latest_offer(user_id: int) -> NpsOffer | None:
+    """The person's newest offer, in any community: the only one that may still be open, since
+    two offers are SURVEY_INTERVAL_DAYS apart and an offer lapses long before."""
     return db.session.scalar(
-        sa.select(NpsOffer)
-        .where(
-            NpsOffer.user_id == membership.user_id,
-            NpsOffer.community_id == membership.community_id,
-            NpsOffer.answered_at.is_(None),
-            NpsOffer.dismissed_at.is_(None),
-            NpsOffer.offered_at > now - timedelta(days=OFFER_WINDOW_DAYS),
-        )
-        .order_by(NpsOffer.offered_at.desc())
-        .limit(1)
+        sa.select(NpsOffer).where(NpsOffer.user_id == user_id).order_by(NpsOffer.offered_at.desc()).limit(1)
     )
 
 
-def _offered_recently(user_id: int, now: datetime) -> bool:
-    since = now - timedelta(days=interval_days())
-    return (
-        db.session.scalar(
-            sa.select(NpsOffer.id).where(NpsOffer.user_id == user_id, NpsOffer.offered_at > since).limit(1)
-        )
-        is not None
-    )
+def _is_open(offer: NpsOffer, now: datetime) -> bool:
+    return offer.is_open and offer.offered_at > now - timedelta(days=OFFER_WINDOW_DAYS)
+
+
+def _offered_recently(offer: NpsOffer | None, now: datetime) -> bool:
+    return offer is not None and offer.offered_at > now - timedelta(days=interval_days())
 
 
 def latest_trigger(membership: Membership, now: datetime | None = None) -> tuple[str, int] | None:
     """("order", order id) or ("event", event id): the newest pickup or attendance of the member
-    in this community within OFFER_WINDOW_DAYS, or None."""
+    in this community within OFFER_WINDOW_DAYS, or None (one query)."""
     now = now or utcnow()
     since = now - timedelta(days=OFFER_WINDOW_DAYS)
-    order = db.session.execute(
-        sa.select(Order.id, Order.collected_at)
-        .where(
-            Order.user_id == membership.user_id,
-            Order.community_id == membership.community_id,
-            Order.status == OrderStatus.COLLECTED,
-            Order.collected_at > since,
-            Order.collected_at <= now,
-        )
-        .order_by(Order.collected_at.desc())
-        .limit(1)
+    orders = sa.select(
+        sa.literal("order").label("kind"), Order.id.label("object_id"), Order.collected_at.label("at")
+    ).where(
+        Order.user_id == membership.user_id,
+        Order.community_id == membership.community_id,
+        Order.status == OrderStatus.COLLECTED,
+        Order.collected_at > since,
+        Order.collected_at <= now,
+    )
+    events = sa.select(
+        sa.literal("event").label("kind"),
+        Signup.event_id.label("object_id"),
+        Signup.checked_in_at.label("at"),
+    ).where(
+        Signup.user_id == membership.user_id,
+        Signup.community_id == membership.community_id,
+        Signup.checked_in_at > since,
+        Signup.checked_in_at <= now,
+    )
+    both = sa.union_all(orders, events).subquery()
+    row = db.session.execute(
+        sa.select(both.c.kind, both.c.object_id).order_by(both.c.at.desc(), both.c.kind.desc()).limit(1)
     ).first()
-    event = db.session.execute(
-        sa.select(Signup.event_id, Signup.checked_in_at)
-        .join(Event, Event.id == Signup.event_id)
-        .where(
-            Signup.user_id == membership.user_id,
-            Signup.community_id == membership.community_id,
-            Signup.checked_in_at > since,
-            Signup.checked_in_at <= now,
-        )
-        .order_by(Signup.checked_in_at.desc())
-        .limit(1)
-    ).first()
-    found = [("order", *order)] if order else []
-    found += [("event", *event)] if event else []
-    if not found:
-        return None
-    kind, object_id, _at = max(found, key=lambda row: row[2])
-    return kind, object_id
+    return (row.kind, row.object_id) if row else None
 
 
 def offer_for(membership: Membership | None, now: datetime | None = None) -> NpsOffer | None:
-    """The offer to show this member now: the open one, or a new one when one is due; else None."""
+    """The offer to show this member now: the open one, or a new one when one is due; else None.
+
+    Always the same two queries (the person's newest offer, their newest pickup or attendance),
+    whatever the answer, so the pages showing the card run a fixed number of statements."""
     if not may_be_surveyed(membership):
         return None
     now = now or utcnow()
-    offer = open_offer(membership, now)
-    if offer is not None:
-        return offer
-    if _offered_recently(membership.user_id, now):
-        return None
+    latest = _latest_offer(membership.user_id)
     trigger = latest_trigger(membership, now)
-    if trigger is None:
+    if latest is not None and _is_open(latest, now):
+        return latest if latest.community_id == membership.community_id else None
+    if _offered_recently(latest, now) or trigger is None:
         return None
     user_id, community_id = membership.user_id, membership.community_id
     begin_write()
     db.session.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
-    if _offered_recently(user_id, now):
+    if _offered_recently(_latest_offer(user_id), now):
         return None  # another page made it meanwhile
     offer = NpsOffer(
         community_id=community_id, user_id=user_id, trigger=trigger[0], trigger_id=trigger[1], offered_at=now
