@@ -25,6 +25,7 @@ DOMAINS = (
     "lockers",
     "reviews",
     "demand",
+    "surveys",
     "aftersales",
     "neighbors",
     "moderation",

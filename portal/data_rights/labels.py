@@ -135,6 +135,13 @@ LABELS = {
     "helpful_count": _l("Helpful votes"),
     "photos": _l("Photos"),
     "review_id": _l("Review number"),
+    "survey_offers": _l("Surveys offered to me"),
+    "trigger": _l("Offered after"),
+    "offered_at": _l("Offered"),
+    "answered_at": _l("Answered"),
+    "dismissed_at": _l("Closed without answering"),
+    "score": _l("Score (0–10)"),
+    "comment": _l("Comment"),
 }
 
 

@@ -27,6 +27,7 @@ from portal.notifications import personal_data as notifications_data
 from portal.pickup import personal_data as pickup_data
 from portal.points import personal_data as points_data
 from portal.reviews import personal_data as reviews_data
+from portal.surveys import personal_data as surveys_data
 from portal.trace import personal_data as trace_data
 
 PAGE_ROWS = 50  # the readable page shows the latest 50 of each list; the JSON has everything
@@ -53,6 +54,7 @@ SECTIONS = (
     DataSection("groupbuy", _l("Group buys and orders"), groupbuy_data),
     DataSection("reviews", _l("Reviews"), reviews_data),
     DataSection("demand", _l("Wishes and +1s"), demand_data),
+    DataSection("surveys", _l("Surveys"), surveys_data),
     DataSection("aftersales", _l("After-sales cases"), aftersales_data),
 )
 

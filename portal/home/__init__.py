@@ -7,6 +7,7 @@ from flask_login import current_user
 from portal.community.access import current_membership
 from portal.core.htmx import render
 from portal.core.nav import register_tab
+from portal.core.sections import sections
 
 bp = Blueprint("home", __name__)
 
@@ -21,4 +22,8 @@ def index():
     membership = current_membership()
     if membership is None:
         return redirect(url_for("community.mine"))
-    return render("home/community.html", community=membership.community)
+    return render(
+        "home/community.html",
+        community=membership.community,
+        sections=sections("home.community", membership=membership),
+    )
