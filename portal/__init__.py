@@ -26,6 +26,7 @@ DOMAINS = (
     "reviews",
     "demand",
     "aftersales",
+    "dashboard",
     "neighbors",
     "moderation",
     "boards",
