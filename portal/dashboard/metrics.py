@@ -324,7 +324,8 @@ def _seconds_between(later, earlier):
     """Seconds from `earlier` to `later` in the database's own date arithmetic."""
     if db.session.get_bind().dialect.name == "postgresql":
         return sa.func.extract("epoch", later - earlier)
-    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
+    # julianday is a float of days: to the millisecond, as the times are stored
+    return sa.func.round((sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0, 3)
 
 
 def _within(column, since: datetime, until: datetime):
