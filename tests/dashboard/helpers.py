@@ -141,7 +141,10 @@ class Builder:
         db.session.add(supplier)
         db.session.flush()
         product = Product(
-            community_id=self.community.id, supplier_id=supplier.id, name="水蜜桃", gtin=f"069{next(_refs):011d}"
+            community_id=self.community.id,
+            supplier_id=supplier.id,
+            name="水蜜桃",
+            gtin=f"069{next(_refs):011d}",
         )
         db.session.add(product)
         db.session.flush()
