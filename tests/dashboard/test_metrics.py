@@ -193,3 +193,21 @@ def test_nps_arithmetic(scores, expected, answers):
 def test_nps_refuses_a_score_outside_0_to_10():
     with pytest.raises(ValueError):
         nps([11])
+
+
+def test_an_order_collected_through_the_services_counts(make, app):
+    """The real path: a buy that closed, arrived (the pickup code issued) and was collected."""
+    from portal.core import localtime
+    from tests.aftersales.helpers import collected_order
+
+    home = Builder(make)
+    resident = home.member(1)
+    with app.test_request_context():
+        collected_order(home.leader, resident.user, home.point, quantity=2)
+    today = localtime.today()
+    figures = compute(home.community.id, today, today + timedelta(days=1))
+    assert figures["orders"].value == 1
+    assert figures["buy_success_rate"].value == 100.0
+    assert figures["pickup_hours"].n == 1 and figures["pickup_hours"].value < 0.1
+    assert figures["households_reached"].numerator == 1
+    assert figures["active_residents"].numerator == 1
