@@ -211,3 +211,11 @@ def test_an_order_collected_through_the_services_counts(make, app):
     assert figures["pickup_hours"].n == 1 and figures["pickup_hours"].value < 0.1
     assert figures["households_reached"].numerator == 1
     assert figures["active_residents"].numerator == 1
+
+
+def test_labels_and_explanations_are_in_chinese(app):
+    app.config["BABEL_DEFAULT_LOCALE"] = "zh"
+    with app.test_request_context():
+        assert str(METRICS["households_reached"].label) == "覆盖户数"
+        assert "同一户的两位居民只算一户" in str(METRICS["households_reached"].explanation)
+        assert str(LEADER_METRICS["rating"].label) == "我的评分"
