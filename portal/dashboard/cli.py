@@ -22,14 +22,18 @@ def _day(_ctx, param, value: str) -> date:
 @click.option("--from", "first", required=True, callback=_day, help="First day (YYYY-MM-DD), local.")
 @click.option("--to", "last", required=True, callback=_day, help="Last day (YYYY-MM-DD), included.")
 def rollup_command(first: date, last: date):
-    """Recompute the rollups of every day, week and month that overlaps the range."""
+    """Recompute the rollups of every day, week and month that overlaps the range, of every
+    community and of the platform (one transaction per community, so the pages keep answering)."""
     from portal.core.db import db
-    from portal.dashboard.rollups import recompute_range
+    from portal.dashboard.rollups import all_communities, recompute_range
 
     if last < first:
         raise click.BadParameter("--to is before --from", param_hint="'--to'")
-    report = recompute_range(first, last)
-    db.session.commit()
+    report = {"communities": 0, "periods": 0, "rollups": 0}
+    for community_id in all_communities():
+        done = recompute_range(first, last, [community_id])
+        db.session.commit()
+        report = {key: report[key] + done[key] for key in report}
     click.echo(json.dumps(report, sort_keys=True))
 
 

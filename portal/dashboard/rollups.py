@@ -124,27 +124,35 @@ def recompute(community_id: int | None, period: str, start: date) -> dict[str, F
     return figures
 
 
-def recompute_range(first: date, last: date) -> dict:
-    """Every day, week and month overlapping [first, last] (both included), of every community
-    and of the platform: measured first, then written in one write transaction (flushed; the
-    caller commits). Returns what was done."""
+def recompute_range(first: date, last: date, community_ids: list[int | None] | None = None) -> dict:
+    """Every day, week and month overlapping [first, last] (both included), of the given
+    communities (None in the list: the platform; by default every community and the platform):
+    measured first, then written in one write transaction (flushed; the caller commits).
+    Returns what was done."""
     if last < first:
         raise ValueError("the range ends before it starts")
-    communities = [*db.session.scalars(sa.select(Community.id).order_by(Community.id)), None]
+    if community_ids is None:
+        community_ids = all_communities()
     measured = []
     for period in PERIODS:
         for start in _starts_in(period, first, last):
             end = period_end(period, start)
-            measured += [(c, period, start, compute(c, start, end)) for c in communities]
+            measured += [(c, period, start, compute(c, start, end)) for c in community_ids]
     _store(measured)
-    return {"communities": len(communities) - 1, "periods": len(measured), "rollups": _rows(measured)}
+    communities = len([c for c in community_ids if c is not None])
+    return {"communities": communities, "periods": len(measured), "rollups": _rows(measured)}
+
+
+def all_communities() -> list[int | None]:
+    """Every community's id, then None (the platform)."""
+    return [*db.session.scalars(sa.select(Community.id).order_by(Community.id)), None]
 
 
 def sweep(today: date | None = None) -> dict:
     """The hourly job: the current and previous day, week and month of every community and of
     the platform. Commits (it is the job's own unit of work)."""
     today = today or localtime.today()
-    communities = [*db.session.scalars(sa.select(Community.id).order_by(Community.id)), None]
+    communities = all_communities()
     measured = []
     for period in PERIODS:
         current = period_start(period, today)
