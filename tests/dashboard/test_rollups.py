@@ -145,3 +145,13 @@ def test_the_queries_of_compute_do_not_grow_with_the_data(make):
         for place in (small, large)
     ]
     assert leader[0] == leader[1] <= 6
+
+
+def test_a_range_backwards_or_an_unknown_period_is_refused(app):
+    import pytest
+
+    with pytest.raises(ValueError):
+        recompute_range(date(2026, 11, 2), date(2026, 11, 1))
+    with pytest.raises(ValueError):
+        read(None, "year", [date(2026, 1, 1)])
+    assert read(None, "day", []) == {}
