@@ -358,32 +358,32 @@ def _orders_and_households(community_id, since, until) -> dict[str, Figure]:
 
 def _active_residents(community_id, until) -> Figure:
     since = until - timedelta(days=ACTIVE_DAYS)
-    member = Membership
-    ordered = sa.exists().where(
-        Order.user_id == member.user_id,
-        Order.community_id == member.community_id,
-        _within(Order.created_at, since, until),
-    )
-    posted = sa.exists().where(
-        Post.author_id == member.user_id,
-        Post.community_id == member.community_id,
-        _within(Post.created_at, since, until),
-    )
-    signed_up = sa.exists().where(
-        Signup.user_id == member.user_id,
-        Event.id == Signup.event_id,
-        Event.community_id == member.community_id,
-        _within(Signup.created_at, since, until),
-    )
-    residents, active = db.session.execute(
-        sa.select(sa.func.count(member.id), _sum_if(sa.or_(ordered, posted, signed_up))).where(
-            _of(member.community_id, community_id),
-            member.status == MembershipStatus.ACTIVE,
-            member.roles.in_(roles_holding(Role.RESIDENT)),
-            member.created_at < until,
+    active = sa.union(  # (person, community) pairs with an order, a post or a sign-up in the window
+        sa.select(Order.user_id.label("user_id"), Order.community_id.label("community_id")).where(
+            _of(Order.community_id, community_id), _within(Order.created_at, since, until)
+        ),
+        sa.select(Post.author_id, Post.community_id).where(
+            _of(Post.community_id, community_id), _within(Post.created_at, since, until)
+        ),
+        sa.select(Signup.user_id, Event.community_id)
+        .join(Event, Event.id == Signup.event_id)
+        .where(_of(Event.community_id, community_id), _within(Signup.created_at, since, until)),
+    ).subquery()
+    residents, active_count = db.session.execute(
+        sa.select(sa.func.count(Membership.id), _sum_if(active.c.user_id.is_not(None)))
+        .select_from(Membership)
+        .outerjoin(
+            active,
+            sa.and_(active.c.user_id == Membership.user_id, active.c.community_id == Membership.community_id),
+        )
+        .where(
+            _of(Membership.community_id, community_id),
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.roles.in_(roles_holding(Role.RESIDENT)),
+            Membership.created_at < until,
         )
     ).one()
-    return ratio("active_residents", active, residents)
+    return ratio("active_residents", active_count, residents)
 
 
 def _success_rate(community_id, leader_id, since, until) -> Figure:
