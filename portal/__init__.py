@@ -27,6 +27,7 @@ DOMAINS = (
     "demand",
     "surveys",
     "aftersales",
+    "dashboard",
     "neighbors",
     "moderation",
     "boards",

@@ -47,6 +47,7 @@ def serve_command(host, port):
     _start_events_sweeper(app)
     _start_trace_roots(app)
     _start_aftersales_sweeper(app)
+    _start_dashboard_rollups(app)
     click.echo("Press Ctrl+C to stop.\n")
     # Flask's app.run() does nothing when it sees it runs under `flask` (FLASK_RUN_FROM_CLI);
     # socketio.run() calls it, so without this `flask serve` would return at once.
@@ -97,5 +98,13 @@ def _start_aftersales_sweeper(app):
     """After-sales: cases with no offer in time go to the admins (now, then every ~5 min).
     Production runs `flask aftersales sweeper` beside gunicorn, or `flask aftersales sweep` from cron."""
     from portal.aftersales.scheduler import start_sweeper
+
+    return start_sweeper(app)
+
+
+def _start_dashboard_rollups(app):
+    """Dashboard: the current and previous day's, week's and month's rollups (now, then hourly).
+    Production runs `flask dashboard sweeper` beside gunicorn."""
+    from portal.dashboard.scheduler import start_sweeper
 
     return start_sweeper(app)

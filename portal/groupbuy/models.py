@@ -180,6 +180,8 @@ class Order(db.Model):
         sa.Index("ix_group_orders_user_status", "user_id", "status"),
         sa.Index("ix_group_orders_user_updated", "user_id", "updated_at"),  # my orders, latest first
         sa.Index("ix_group_orders_point_status", "pickup_point_id", "status", "code_issued_at"),  # kiosk
+        sa.Index("ix_group_orders_community_created", "community_id", "created_at"),  # the dashboard
+        sa.Index("ix_group_orders_community_collected", "community_id", "collected_at"),  # the dashboard
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
