@@ -15,12 +15,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal.core.svgchart import Bar, Series, bar_chart, line_chart
-from portal.dashboard.metrics import METRICS, Figure, Metric
+from portal.dashboard.metrics import METRICS, SMALL_SAMPLE, Figure, Metric
+from portal.dashboard.rollups import period_end
 
 PERIODS = ("week", "month")
 DEFAULT_PERIOD = "month"
 CHART_PERIODS = 12  # the last 12 weeks or 12 months
-SMALL_SAMPLE = 30  # fewer than this many behind a figure: "small sample"
 # figures whose charts are bars (things counted); the others are rates and times, drawn as lines
 BAR_UNITS = ("count",)
 
@@ -37,17 +37,12 @@ def _trim(number: float, places: int = 1) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def number_in_unit(unit: str, value: float) -> float:
-    """The value as the page and the CSV write it: a percent as 0–100, the rest as they are."""
-    return value * 100 if unit == "percent" else value
-
-
 def format_value(unit: str, value: float | None) -> str:
     """42.5% · 3.5 h · 1,234 · +32 · 4.6 ★ · 0.42; "—" when there is nothing to measure."""
     if value is None:
         return "—"
     if unit == "percent":
-        return f"{_trim(value * 100)}%"
+        return f"{_trim(value)}%"
     if unit == "hours":
         return _("%(h)s h", h=_trim(value))
     if unit == "count":
@@ -73,7 +68,7 @@ def change_of(metric: Metric, current: Figure | None, previous: Figure | None) -
         return None
     delta = current.value - previous.value
     if metric.unit == "percent":
-        size = _("%(n)s pt", n=_trim(abs(delta) * 100))
+        size = _("%(n)s pt", n=_trim(abs(delta)))
     else:
         size = format_value(metric.unit, abs(delta)).lstrip("+").removesuffix(" ★")
     if abs(delta) < 1e-9:
@@ -90,13 +85,6 @@ def change_of(metric: Metric, current: Figure | None, previous: Figure | None) -
 @lru_cache(maxsize=2048)
 def _date_label(day: date, skeleton: str, locale: str) -> str:
     return format_skeleton(skeleton, day, locale=locale)
-
-
-def period_end(period: str, start: date) -> date:
-    """The day after the period that begins on `start`."""
-    if period == "week":
-        return start + timedelta(days=7)
-    return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def period_label(period: str, start: date) -> str:
@@ -213,7 +201,7 @@ def chart(metric: Metric, period: str, starts: list[date], by_start: dict[date, 
             classes=["is-small" if f.n < SMALL_SAMPLE else "" for _i, f in measured],
         )
         low = 0.0 if metric.unit != "score" else -100.0
-        high = {"percent": 1.0, "score": 100.0, "stars": 5.0}.get(metric.unit)
+        high = {"percent": 100.0, "score": 100.0, "stars": 5.0}.get(metric.unit)
         svg = line_chart(
             [series],
             title=title,
@@ -230,7 +218,7 @@ def chart(metric: Metric, period: str, starts: list[date], by_start: dict[date, 
 
 def csv_rows(metric: Metric, period: str, starts: list[date], by_start) -> tuple[list, list[list]]:
     """The chart's numbers for a spreadsheet: the period's first and last local day, the value in
-    its unit (a percent as 0–100), and what it was computed from."""
+    its unit (a percent as 0–100, as the metrics measure it), and what it was computed from."""
     unit = {"percent": "%", "hours": "h"}.get(metric.unit, "")
     header = [
         _("From"),
@@ -245,7 +233,7 @@ def csv_rows(metric: Metric, period: str, starts: list[date], by_start) -> tuple
     rows = []
     for start in starts:
         f = by_start.get(start, {}).get(metric.key)
-        value = None if f is None or f.value is None else round(number_in_unit(metric.unit, f.value), 4)
+        value = None if f is None or f.value is None else round(f.value, 4)
         rows.append(
             [
                 start.isoformat(),

@@ -10,7 +10,7 @@ from portal.community.models import Community
 from portal.core.db import db
 from portal.core.paging import Page, page_of
 from portal.dashboard.metrics import Figure
-from portal.dashboard.rollups import MetricRollup
+from portal.dashboard.models import MetricRollup
 
 PLATFORM_PAGE = 20
 # the platform table's columns, where the metrics define them

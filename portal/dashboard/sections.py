@@ -9,8 +9,8 @@ from portal.dashboard.display import card
 
 
 def leader_metric(key: str):
-    """The words of a leader's figure: METRICS, or the leaders' own set when metrics has one."""
-    return metrics.METRICS.get(key) or getattr(metrics, "LEADER_METRICS", {}).get(key)
+    """The words of a leader's figure (metrics.LEADER_METRICS)."""
+    return metrics.LEADER_METRICS.get(key)
 
 
 def workbench_section(leader_id: int, community_id: int, **_):

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 from portal.core.db import db, utcnow
 from portal.core.localtime import today
-from portal.dashboard.rollups import MetricRollup, periods
+from portal.dashboard.models import MetricRollup
+from portal.dashboard.rollups import periods
 from portal.surveys.models import NpsOffer
 
 

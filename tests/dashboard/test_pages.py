@@ -54,10 +54,10 @@ def card_of(html, key):
 
 def test_an_admin_sees_the_figures_their_change_and_explanation(auth, town):
     reached = METRICS["households_reached"]
-    fill(town.community.id, "month", reached.key, [0.30] * 10 + [0.40, 0.45])
+    fill(town.community.id, "month", reached.key, [30.0] * 10 + [40.0, 45.0])
     worse = metric("percent", lower_is_better=True)
-    fill(town.community.id, "month", worse.key, [0.02] * 10 + [0.02, 0.05], n=12)
-    fill(town.other.id, "month", reached.key, [0.9] * 12)  # another community's: never shown
+    fill(town.community.id, "month", worse.key, [2.0] * 10 + [2.0, 5.0], n=12)
+    fill(town.other.id, "month", reached.key, [93.0] * 12)  # another community's: never shown
 
     html = auth.login(town.admin.user).get("/admin/dashboard").get_data(as_text=True)
 
@@ -70,14 +70,14 @@ def test_an_admin_sees_the_figures_their_change_and_explanation(auth, town):
     card = card_of(html, worse.key)
     assert "5%" in card and "▲ +3 pt · worse" in card and "is-bad" in card
     assert "small sample" in card and "n = 12" in card
-    assert "90%" not in html
+    assert "93%" not in html
     assert "翠屏幸福里" in html
 
 
 def test_the_charts_come_with_their_tables_and_tooltips(auth, town):
     reached = METRICS["households_reached"]
     counted = metric("count")
-    fill(town.community.id, "month", reached.key, [None] * 9 + [0.2, 0.3, 0.35])
+    fill(town.community.id, "month", reached.key, [None] * 9 + [20.0, 30.0, 35.0])
     fill(town.community.id, "month", counted.key, [5.0 * i for i in range(12)])
 
     html = auth.login(town.admin.user).get("/admin/dashboard").get_data(as_text=True)
@@ -102,8 +102,8 @@ def test_nothing_measured_yet(auth, town):
 
 def test_the_period_switch(auth, town):
     reached = METRICS["households_reached"]
-    fill(town.community.id, "week", reached.key, [0.1] * 10 + [0.2, 0.25])
-    fill(town.community.id, "month", reached.key, [0.6] * 12)
+    fill(town.community.id, "week", reached.key, [10.0] * 10 + [20.0, 25.0])
+    fill(town.community.id, "month", reached.key, [60.0] * 12)
     client = auth.login(town.admin.user)
 
     week = client.get("/admin/dashboard?period=week").get_data(as_text=True)
@@ -134,7 +134,7 @@ def test_the_csv_of_a_chart(auth, town):
 
 def test_a_percent_in_the_csv_is_written_0_to_100(auth, town):
     reached = METRICS["households_reached"]
-    fill(town.community.id, "week", reached.key, [0.125] * 12, n=40)
+    fill(town.community.id, "week", reached.key, [12.5] * 12, n=40)
     response = auth.login(town.admin.user).get(f"/admin/dashboard/{reached.key}.csv?period=week")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][2] == f"{reached.label} (%)"
@@ -151,9 +151,9 @@ def test_an_unknown_chart_is_404(auth, town):
 
 def test_the_platform_view(auth, town, app):
     reached = METRICS["households_reached"]
-    fill(None, "month", reached.key, [0.2] * 11 + [0.33])
-    fill(town.community.id, "month", reached.key, [0.1] * 11 + [0.41])
-    fill(town.other.id, "month", reached.key, [0.5] * 11 + [0.27], n=9)
+    fill(None, "month", reached.key, [20.0] * 11 + [33.0])
+    fill(town.community.id, "month", reached.key, [10.0] * 11 + [41.0])
+    fill(town.other.id, "month", reached.key, [50.0] * 11 + [27.0], n=9)
     client = auth.login(town.platform)
 
     html = client.get("/platform/dashboard").get_data(as_text=True)
