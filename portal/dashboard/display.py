@@ -69,6 +69,8 @@ def change_of(metric: Metric, current: Figure | None, previous: Figure | None) -
     delta = current.value - previous.value
     if metric.unit == "percent":
         size = _("%(n)s pt", n=_trim(abs(delta)))
+    elif metric.unit == "score":
+        size = _trim(abs(delta))
     else:
         size = format_value(metric.unit, abs(delta)).lstrip("+").removesuffix(" ★")
     if abs(delta) < 1e-9:
@@ -92,6 +94,11 @@ def period_label(period: str, start: date) -> str:
     if period == "month":
         return _date_label(start, "yMMM", _locale())
     return _("week of %(day)s", day=_date_label(start, "MMMd", _locale()))
+
+
+def table_label(period: str, start: date) -> str:
+    """A column of a chart's table: 2026年11月 / Nov 2026; a week by its Monday, 11月23日 / Nov 23."""
+    return _date_label(start, "yMMM" if period == "month" else "MMMd", _locale())
 
 
 def axis_label(period: str, start: date) -> str:
@@ -167,7 +174,7 @@ def chart(metric: Metric, period: str, starts: list[date], by_start: dict[date, 
     rows = [
         Row(
             start,
-            period_label(period, start),
+            table_label(period, start),
             format_value(metric.unit, f.value if f else None),
             f,
             f is None or f.n < SMALL_SAMPLE,
@@ -179,8 +186,8 @@ def chart(metric: Metric, period: str, starts: list[date], by_start: dict[date, 
     if not measured:
         return Chart(metric, None, rows)
 
-    def y_label(y: float) -> str:
-        return format_value(metric.unit, y)
+    def y_label(y: float) -> str:  # compact: the axis has 40 px
+        return f"{_trim(y)}h" if metric.unit == "hours" else format_value(metric.unit, y)
 
     if metric.unit in BAR_UNITS:
         bars = [

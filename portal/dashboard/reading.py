@@ -14,7 +14,7 @@ from portal.dashboard.models import MetricRollup
 
 PLATFORM_PAGE = 20
 # the platform table's columns, where the metrics define them
-TABLE_KEYS = ("households_reached", "orders", "success_rate", "repurchase_rate", "aftersales_rate", "nps")
+TABLE_KEYS = ("households_reached", "orders", "buy_success_rate", "repurchase_rate", "aftersales_rate", "nps")
 
 
 def communities_page(number: int) -> Page:

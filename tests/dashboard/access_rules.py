@@ -31,8 +31,15 @@ ROUTES = [
         lambda w: f"/admin/dashboard?period=week&{_community(w)}",
         COMMUNITY_ADMINS,
     ),
-    Route("dashboard.admin_csv", "GET", lambda w: f"/admin/dashboard/{KEY}.csv?period=month", COMMUNITY_ADMINS),
-    Route("dashboard.admin_csv", "GET", lambda w: f"/admin/dashboard/{KEY}.csv?{_community(w)}", COMMUNITY_ADMINS),
+    Route(
+        "dashboard.admin_csv", "GET", lambda w: f"/admin/dashboard/{KEY}.csv?period=month", COMMUNITY_ADMINS
+    ),
+    Route(
+        "dashboard.admin_csv",
+        "GET",
+        lambda w: f"/admin/dashboard/{KEY}.csv?{_community(w)}",
+        COMMUNITY_ADMINS,
+    ),
     Route("dashboard.comments", "GET", lambda w: "/admin/dashboard/comments", COMMUNITY_ADMINS),
     Route("dashboard.platform_dashboard", "GET", lambda w: "/platform/dashboard?period=week", PLATFORM),
     Route("dashboard.platform_csv", "GET", lambda w: f"/platform/dashboard/{KEY}.csv?period=week", PLATFORM),

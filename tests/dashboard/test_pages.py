@@ -191,7 +191,9 @@ def test_the_platform_table_is_paged(auth, make, town):
 def test_dashboard_sends_each_to_theirs(auth, client, town):
     assert auth.login(town.admin.user).get("/dashboard").headers["Location"].endswith("/admin/dashboard")
     assert auth.login(town.platform).get("/dashboard").headers["Location"].endswith("/platform/dashboard")
-    assert auth.login(town.platform).get("/admin/dashboard").headers["Location"].endswith("/platform/dashboard")
+    assert (
+        auth.login(town.platform).get("/admin/dashboard").headers["Location"].endswith("/platform/dashboard")
+    )
     assert auth.login(town.resident.user).get("/dashboard").status_code == 403
     assert auth.login(town.resident.user).get("/admin/dashboard").status_code == 403
     assert "/login" in client.get("/dashboard").headers["Location"]
