@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from portal.core.db import db
 from portal.core.localtime import zone
 
+SMALL_SAMPLE = 30  # the pages say "样本少 / small sample" below this n
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -24,7 +26,7 @@ class Metric:
 @dataclass(frozen=True)
 class Figure:
     key: str
-    value: float | None
+    value: float | None  # percentages are 0–100, NPS −100 to 100 (as D1's metrics measure them)
     numerator: float
     denominator: float
     n: int
@@ -61,8 +63,8 @@ METRICS = _metrics(
 )
 
 LEADER_METRICS = _metrics(
-    Metric("leader_orders", _l("Orders"), _l("Orders in the leader's buys."), "count"),
-    Metric("leader_rating", _l("Rating"), _l("The average review of the leader's buys."), "stars"),
+    Metric("orders", _l("Orders in my buys"), _l("Orders placed in the period in your group buys."), "count"),
+    Metric("rating", _l("My rating"), _l("Average stars (1–5) of the reviews of your buys."), "stars"),
 )
 
 
@@ -88,6 +90,6 @@ def compute_leader(community_id: int, leader_id: int, start: date, end: date) ->
         )
     )
     return {
-        "leader_orders": Figure("leader_orders", float(orders), float(orders), 1, orders),
-        "leader_rating": Figure("leader_rating", None, 0, 0, 0),
+        "orders": Figure("orders", float(orders), float(orders), 1, orders),
+        "rating": Figure("rating", None, 0, 0, 0),
     }

@@ -4,26 +4,10 @@ and the reading API of /work/notes/dashboard-interface.md only. The lead keeps D
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.db import db
 from portal.dashboard.metrics import METRICS, Figure
-
-
-class MetricRollup(db.Model):
-    __tablename__ = "metric_rollups"
-    __table_args__ = (sa.UniqueConstraint("community_id", "period", "start", "key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id", ondelete="CASCADE"))
-    period: Mapped[str] = mapped_column(sa.String(8))
-    start: Mapped[date] = mapped_column(sa.Date)
-    key: Mapped[str] = mapped_column(sa.String(40))
-    value: Mapped[float | None]
-    numerator: Mapped[float] = mapped_column(default=0)
-    denominator: Mapped[float] = mapped_column(default=0)
-    n: Mapped[int] = mapped_column(default=0)
-    p90: Mapped[float | None]
+from portal.dashboard.models import MetricRollup
 
 
 def period_start(period: str, day: date) -> date:
@@ -32,6 +16,15 @@ def period_start(period: str, day: date) -> date:
     if period == "month":
         return day.replace(day=1)
     return day
+
+
+def period_end(period: str, start: date) -> date:
+    """The first day after the period that begins at `start`."""
+    if period == "week":
+        return start + timedelta(days=7)
+    if period == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=1)
 
 
 def periods(period: str, count: int, today: date) -> list[date]:
