@@ -144,3 +144,17 @@ def test_the_platform_admin_across_communities(live_server, browser_page, dashbo
     _fits(phone, "the platform dashboard (phone)")
     _no_csp_violation(phone, messages)
     screenshot(phone, "dashboard-platform-phone-zh")
+
+
+def test_a_leader_sees_their_figures_on_the_workbench(live_server, browser_page, make):
+    community = make.community("翠屏幸福里")
+    leader = make.member(community, make.user("团长李姐"), roles=Role.RESIDENT | Role.LEADER)
+    server = live_server(workers=1)
+    page, messages = _login(browser_page, server, leader.user, PHONE, "zh-CN", "/groupbuy/workbench")
+    page.wait_for_url("**/groupbuy/workbench")
+    section = page.locator("#db-workbench")
+    assert section.inner_text() == "我本月的数据"
+    assert page.locator(".db-cards-leader .db-card").count() == 4
+    _fits(page, "the workbench")
+    _no_csp_violation(page, messages)
+    screenshot(page, "dashboard-leader-workbench-phone-zh")
