@@ -124,6 +124,13 @@ def test_an_admin_reads_the_dashboard(live_server, browser_page, dashboard_world
     _no_csp_violation(page, messages)
     screenshot(page, f"dashboard-admin-{size}-en")
 
+    page.emulate_media(media="print")  # on paper: no navigation, the charts and their tables
+    assert not page.locator(".tabbar").is_visible() and not page.locator(".db-periods").is_visible()
+    assert page.locator(".db-chart svg").first.is_visible() and page.locator(".db-table").first.is_visible()
+    assert page.locator(".db-explain-print").first.is_visible()  # the explanations, on paper
+    if size == "desktop":
+        screenshot(page, "dashboard-admin-print-en")
+
 
 def test_the_platform_admin_across_communities(live_server, browser_page, dashboard_world):
     _community, _admin, platform = dashboard_world
