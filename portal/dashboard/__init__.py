@@ -30,4 +30,4 @@ def _sections() -> None:
 
 _sections()
 
-from portal.dashboard import views  # noqa: E402,F401
+from portal.dashboard import cli, metrics, views  # noqa: E402,F401  (metrics: the NPS offers it reads)
