@@ -288,3 +288,10 @@ def test_the_query_count_does_not_grow_with_the_rows(auth, make, town):
     grow([town.other, make.community("第三小区")], 30, 100)
     many = [count_statements(client, url) for client, url in urls]
     assert few == many
+
+
+def test_admins_find_the_dashboard_in_the_navigation(auth, town):
+    assert 'href="/admin/dashboard"' in auth.login(town.admin.user).get("/").get_data(as_text=True)
+    assert 'href="/admin/dashboard"' not in auth.login(town.resident.user).get("/").get_data(as_text=True)
+    communities = auth.login(town.platform).get("/platform/communities").get_data(as_text=True)
+    assert 'href="/platform/dashboard"' in communities
