@@ -76,6 +76,10 @@ PAGES = [
     Page("kiosk screens", "admin", "/admin/kiosks"),
     Page("points: badges", "admin", "/points/admin/badges"),
     Page("points: invitations", "admin", "/points/admin/invitations"),
+    Page("dashboard", "admin", "/admin/dashboard"),
+    Page("dashboard: by week", "admin", "/admin/dashboard?period=week"),
+    Page("dashboard: a chart's CSV", "admin", "/admin/dashboard/orders.csv?period=month"),
+    Page("dashboard: NPS comments", "admin", "/admin/dashboard/comments"),
     # a volunteer
     Page("newcomers (ambassador)", "volunteer", "/boards/newcomers"),
     Page("moderation queue: pending", "volunteer", "/moderation?tab=pending"),

@@ -219,7 +219,25 @@ def fill(size: Size = SMALL, seed: int = 13, password: str = PASSWORD) -> World:
     """Add one community of `size` to the migrated database of the current app context."""
     from portal.accounts.services import hash_password
 
-    return Builder(size, seed, hash_password(password)).build()
+    world = Builder(size, seed, hash_password(password)).build()
+    roll_up()
+    return world
+
+
+def roll_up(count: int = 12) -> None:
+    """The dashboard's rollups of what its pages read (the last `count` weeks and months of the
+    community and of the platform), as the hourly sweeper and `flask dashboard rollup` leave them."""
+    from portal.community.models import Community
+    from portal.core.db import db
+    from portal.core.localtime import today
+    from portal.dashboard.rollups import periods, recompute
+
+    communities = [*db.session.scalars(sa.select(Community.id)), None]
+    for period in ("week", "month"):
+        for start in periods(period, count, today()):
+            for community_id in communities:
+                recompute(community_id, period, start)
+    db.session.commit()
 
 
 def analyse() -> None:

@@ -53,7 +53,7 @@ class Band:
 @dataclass
 class Bar:
     label: str
-    value: float
+    value: float | None  # None: nothing measured, drawn as a gap with its label and tooltip
     title: str = ""
     css: str = ""
 
@@ -268,6 +268,7 @@ def line_chart(
     x_ticks: list[float] | None = None,
     y_ticks: list[float] | None = None,
     y_range: tuple[float, float] | None = None,
+    x_range: tuple[float, float] | None = None,
     bands: Sequence[Band] = (),
     width: int = 360,
     height: int = 220,
@@ -275,11 +276,14 @@ def line_chart(
     legend: bool | None = None,
 ) -> Markup:
     """A line per series with a dot per point (each with its tooltip), gridlines and tick labels;
-    a legend under the axis when there are several series (or legend=True)."""
+    a legend under the axis when there are several series (or legend=True). `x_range` widens the
+    x axis beyond the points (a series over 12 months that has values for the last 3 only)."""
     xs = [x for s in series for x, _ in s.points]
     ys = [y for s in series for _, y in s.points]
     if not xs:
         raise ValueError("a line chart needs at least one point")
+    if x_range is not None:
+        xs = [*xs, *x_range]
     x_min, x_max = min(xs), max(xs)
     if x_min == x_max:
         x_min, x_max = x_min - 1, x_max + 1
@@ -337,11 +341,14 @@ def bar_chart(
     width: int = 360,
     height: int = 220,
     css: str = "chart chart-bar-chart",
+    label_every: int = 1,
 ) -> Markup:
-    """A bar per item from zero, its label below and its tooltip on it."""
+    """A bar per item from zero, its label below and its tooltip on it; a bar without a value
+    is a gap (a thin mark on the axis carries its tooltip). `label_every=2` writes every other
+    label, counted from the last bar, when many bars share a narrow chart."""
     if not bars:
         raise ValueError("a bar chart needs at least one bar")
-    values = [b.value for b in bars]
+    values = [b.value for b in bars if b.value is not None] or [0.0]
     y_ticks = y_ticks or nice_ticks(min(0.0, *values), max(0.0, *values))
     frame = Frame(width, height, 0, len(bars), y_ticks[0], y_ticks[-1])
     parts, _ident = _head(width, height, title, description or title, css)
@@ -353,17 +360,23 @@ def bar_chart(
     slot = (frame.right - frame.left) / len(bars)
     parts.append('<g class="chart-bars">')
     for i, bar in enumerate(bars):
-        top, bottom = sorted((frame.y(bar.value), frame.y(0)))
+        if bar.value is None:
+            top, bottom, css, fill = frame.y(0) - 2, frame.y(0), f"chart-bar is-empty {bar.css}", "#d1d5db"
+        else:
+            top, bottom = sorted((frame.y(bar.value), frame.y(0)))
+            css, fill = f"chart-bar {bar.css}", PALETTE[0]
         attrs = _attrs(
-            class_=f"chart-bar {bar.css}".strip(),
+            class_=css.strip(),
             x=round(frame.left + slot * i + slot * 0.15, 1),
             y=top,
             width=round(slot * 0.7, 1),
             height=round(max(bottom - top, 0.5), 1),
-            fill=PALETTE[0],
+            fill=fill,
         )
-        tip = bar.title or f"{bar.label} · {y_label(bar.value)}"
+        tip = bar.title or f"{bar.label} · {'—' if bar.value is None else y_label(bar.value)}"
         parts.append(f"<rect {attrs}><title>{escape(tip)}</title></rect>")
+        if (len(bars) - 1 - i) % max(label_every, 1):
+            continue
         label = _attrs(
             x=round(frame.left + slot * (i + 0.5), 1),
             y=frame.bottom + 16,
