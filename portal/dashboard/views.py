@@ -11,7 +11,7 @@ from flask_login import current_user
 from portal.accounts.models import FORMER_RESIDENT
 from portal.community.access import current_membership
 from portal.community.models import Community, Role
-from portal.core.access import login_required
+from portal.core.access import login_required, platform_admin_required
 from portal.core.db import db
 from portal.core.export import csv_download
 from portal.core.htmx import render
@@ -62,17 +62,6 @@ def community_dashboard_access(view):
         elif current_membership() is None:
             return redirect(url_for("community.mine"))
         else:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def platform_access(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_platform_admin:
             abort(403)
         return view(*args, **kwargs)
 
@@ -183,7 +172,7 @@ def comments():
 
 
 @bp.get("/platform/dashboard")
-@platform_access
+@platform_admin_required
 def platform_dashboard():
     """All communities together, and a page of the communities with their headline figures."""
     period = _period()
@@ -208,7 +197,7 @@ def platform_dashboard():
 
 
 @bp.get("/platform/dashboard/<key>.csv")
-@platform_access
+@platform_admin_required
 def platform_csv(key: str):
     """One chart's numbers across all communities."""
     return _csv(None, key, "dashboard-all")
