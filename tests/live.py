@@ -9,6 +9,7 @@ posts forms with the CSRF token, as a browser would.
 import http.cookiejar
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -25,9 +26,17 @@ BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below the kernel's ephemeral range (32768–60999), so that no outgoing
+    connection (to PostgreSQL, Redis, the broker: thousands in a test run) can take it between
+    this check and the server's bind; a server that still loses the race is started again."""
+    while True:
+        port = random.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def server_env(database_url: str, **extra) -> dict:
@@ -45,10 +54,12 @@ def server_env(database_url: str, **extra) -> dict:
 
 
 class LiveServer:
-    def __init__(self, database_url: str, kind: str = "gunicorn", workers: int = 4, **config):
+    def __init__(self, database_url: str, kind: str = "gunicorn", workers: int = 4,
+                 threads: int = 8, **config):
         self.database_url = database_url
         self.kind = kind
         self.workers = workers
+        self.threads = threads
         self.config = config
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -60,12 +71,38 @@ class LiveServer:
             return [str(BIN / "gunicorn"), "-c", config, "--log-level", "warning", "wsgi:app"]
         if self.kind == "gunicorn":
             return [
-                str(BIN / "gunicorn"), "-w", str(self.workers), "-k", "gthread", "--threads", "8",
+                str(BIN / "gunicorn"), "-w", str(self.workers), "-k", "gthread", "--threads", str(self.threads),
                 "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app",
             ]
         return [str(BIN / "flask"), "--app", "wsgi", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
 
-    def start(self, timeout: float = 30) -> "LiveServer":
+    def start(self, timeout: float = 90) -> "LiveServer":
+        """Start the server and wait until it answers; the timeout only bounds a server that
+        hangs (starting takes a few seconds, more on a loaded machine)."""
+        for _attempt in range(3):
+            self._spawn()
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    output = self.output()
+                    self.stop()
+                    if "in use" in output:  # the port was taken after free_port() checked it
+                        self.port = free_port()
+                        self.url = f"http://127.0.0.1:{self.port}"
+                        break
+                    raise RuntimeError("server exited: " + output[-2000:])
+                try:
+                    with urllib.request.urlopen(self.url + "/login", timeout=10):
+                        return self
+                except (urllib.error.URLError, ConnectionError, OSError):
+                    time.sleep(0.2)
+            else:
+                output = self.output()
+                self.stop()
+                raise RuntimeError(f"server did not answer in {timeout} s: " + output[-2000:])
+        raise RuntimeError("no free port for the server after three tries")
+
+    def _spawn(self) -> None:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 — open while the server runs; stop() closes it
         env = server_env(self.database_url, **self.config)
         env["PORTAL_BIND"] = f"127.0.0.1:{self.port}"
@@ -73,17 +110,6 @@ class LiveServer:
             self.command(), cwd=ROOT, env=env,
             stdout=self.log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("server exited: " + self.output()[-2000:])
-            try:
-                with urllib.request.urlopen(self.url + "/login", timeout=2):
-                    return self
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("server did not start in time")
 
     def output(self) -> str:
         """What the server printed so far (for failure messages)."""
@@ -98,7 +124,7 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process:
+        if self.process and not self.log.closed:
             self.log.close()
 
 

@@ -284,7 +284,8 @@ def sniff(broker: BrokerConfig):
 
 @pytest.fixture
 def make_locker(broker: BrokerConfig, root: str):
-    """Build and power up SimulatedLockers under this test's root; silence them afterwards."""
+    """Build and power up SimulatedLockers under this test's root, with their announcement
+    (status and retained compartment states) acknowledged by the broker; silence them afterwards."""
     lockers: list[SimulatedLocker] = []
 
     def build(locker_id: str = "lk-1", layout: str | None = LAYOUT, **options) -> SimulatedLocker:
@@ -293,7 +294,9 @@ def make_locker(broker: BrokerConfig, root: str):
         locker = SimulatedLocker(locker_id, compartments, broker=broker, topic_root=root,
                                  **options)
         lockers.append(locker)
-        return locker.start(timeout=5)
+        locker.start(timeout=5)
+        assert locker.flush(timeout=10), f"the broker did not acknowledge {locker_id}'s announcement"
+        return locker
 
     yield build
     for locker in lockers:
@@ -670,11 +673,15 @@ def test_cli_run_starts_a_fleet_that_deposits_the_given_orders(sniff, root):
                             "--seed", "5", *cli_broker_args(root))
 
     assert status == 0 and set(lines[0]["running"]) == {"demo-1", "demo-2"}
-    deposits = sorted(event["order"] for message in watcher.wait_quiet(0.2)
+    def deposits() -> list[str]:
+        return sorted(event["order"] for message in list(watcher.messages)
                       if (event := message.json)["type"] == "deposit")
-    assert deposits == ["GB-1", "GB-2", "GB-3"]
-    offline = sniff(f"{root}/v1/lockers/+/status").wait_quiet(0.3)
-    assert {m.topic.split("/")[3]: m.json["online"] for m in offline} == {
+
+    watcher.wait_for(lambda _: len(deposits()) >= 3)
+    assert deposits() == ["GB-1", "GB-2", "GB-3"]
+    statuses = sniff(f"{root}/v1/lockers/+/status")
+    statuses.wait_for(lambda _: len({m.topic for m in list(statuses.messages)}) >= 2)
+    assert {m.topic.split("/")[3]: m.json["online"] for m in statuses.messages} == {
         "demo-1": False, "demo-2": False}
 
 
