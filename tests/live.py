@@ -71,7 +71,8 @@ class LiveServer:
             return [str(BIN / "gunicorn"), "-c", config, "--log-level", "warning", "wsgi:app"]
         if self.kind == "gunicorn":
             return [
-                str(BIN / "gunicorn"), "-w", str(self.workers), "-k", "gthread", "--threads", str(self.threads),
+                str(BIN / "gunicorn"), "-w", str(self.workers),
+                "-k", "gthread", "--threads", str(self.threads),
                 "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app",
             ]
         return [str(BIN / "flask"), "--app", "wsgi", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
