@@ -518,15 +518,18 @@ def compute_leader(community_id: int, leader_id: int, start: date, end: date) ->
     success rate, their after-sales rate and their rating — five aggregate queries."""
     since, until = bounds(start, end)
     mine = sa.and_(GroupBuy.community_id == community_id, GroupBuy.leader_id == leader_id)
+    # The orders by the community's time indexes, the period's only: through the leader's buys
+    # the planner would read every order the leader ever had.
+    my_orders = sa.and_(Order.community_id == community_id, GroupBuy.leader_id == leader_id)
     placed = db.session.scalar(
         sa.select(sa.func.count(Order.id))
         .join(GroupBuy, GroupBuy.id == Order.buy_id)
-        .where(mine, _standing(), _within(Order.created_at, since, until))
+        .where(my_orders, _standing(), _within(Order.created_at, since, until))
     )
     collected = db.session.scalar(
         sa.select(sa.func.count(Order.id))
         .join(GroupBuy, GroupBuy.id == Order.buy_id)
-        .where(mine, Order.status == OrderStatus.COLLECTED, _within(Order.collected_at, since, until))
+        .where(my_orders, Order.status == OrderStatus.COLLECTED, _within(Order.collected_at, since, until))
     )
     cases = db.session.scalar(
         sa.select(sa.func.count(Case.id)).where(
