@@ -36,9 +36,10 @@ GOAL = 1.5
 
 
 def source_hash() -> str:
-    """What a built world depends on: the builder and the schema."""
+    """What a built world depends on: the builder (bench/world*.py) and the schema."""
     digest = hashlib.sha256()
-    for path in [ROOT / "bench" / "world.py", *sorted((ROOT / "migrations" / "versions").glob("*.py"))]:
+    builder = sorted((ROOT / "bench").glob("world*.py"))
+    for path in [*builder, *sorted((ROOT / "migrations" / "versions").glob("*.py"))]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -4,6 +4,8 @@ point and its kiosk screen."""
 
 from datetime import timedelta
 
+from bench.world_people import PAGE
+
 PRODUCTS = [
     "阳山水蜜桃", "东北五常大米", "散养土鸡蛋", "有机小青菜", "手工桂花糕", "烟台大樱桃",
     "宝宝辅食米粉", "猫粮2kg", "多肉花苗", "高筋面粉", "赣南脐橙", "舟山带鱼", "云南鲜花饼",
@@ -47,7 +49,7 @@ class BuyRows:
         resident = self.personas["resident"][0]
         buyers = [m[0] for m in self.members if m[0] not in (leader, leader2)]
         point_ids = list(self.points.values())
-        n_open = max(3, size.buys * 6 // 100)
+        n_open = max(PAGE, size.buys * 6 // 100)
         others = size.buys - 1
         per_buy = (size.orders - size.big_buy) / max(others, 1)
         self.ready_codes = {p: 0 for p in point_ids}

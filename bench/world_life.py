@@ -4,7 +4,7 @@ its balances, notifications."""
 
 from datetime import timedelta
 
-from bench.world_people import BODIES, INTERESTS, SKILLS
+from bench.world_people import BODIES, INTERESTS, PAGE, SKILLS
 
 
 def _utc(dt):
@@ -76,7 +76,8 @@ class LifeRows:
         for n in range(size.posts):
             created = self.ago(365 * (size.posts - n) / size.posts)
             status = rng.choices(("visible", "pending", "hidden"), (97, 2, 1))[0]
-            status = {3: "hidden", 5: "pending"}.get(n, status)  # the moderators' queue is never empty
+            if PAGE <= n < 3 * PAGE:  # the moderators' queues hold a page each, whatever the size
+                status = "pending" if n % 2 else "hidden"
             body = rng.choice(BODIES)
             reply_to = rng.choice(tops[-200:]) if tops and n % 5 in (1, 3) else None
             board, group_id, author = ("chat", None, rng.choice(authors))
@@ -126,7 +127,7 @@ class LifeRows:
     def skills_and_help(self) -> None:
         size, rng, cid = self.size, self.rng, self.community_id
         authors = [m[0] for m in self.members]
-        for n in range(max(5, size.posts // 20)):
+        for n in range(max(PAGE, size.posts // 20)):
             author = rng.choice(authors)
             kind = rng.choice(("offer", "request"))
             listing = self.add(
@@ -157,7 +158,7 @@ class LifeRows:
                         state=rng.choice(("proposed", "completed", "declined")),
                         created_at=self.ago(rng.uniform(0, 300)),
                     )
-        for n in range(max(4, size.posts // 40)):
+        for n in range(max(2 * PAGE, size.posts // 40)):
             author = rng.choice(authors)
             days = rng.randint(1, 30) if n % 2 == 0 else rng.randint(-300, -1)  # half still to come
             needed = (self.now + timedelta(days=days)).date()
@@ -422,7 +423,7 @@ class LifeRows:
             created_by_id=self.personas["admin"][0],
             created_at=self.ago(3),
         )
-        for user_id in rng.sample(users, max(2, len(users) // 50)):
+        for user_id in rng.sample(users, min(len(users), max(PAGE, len(users) // 50))):
             self.add(
                 "points_badges",
                 id=None,

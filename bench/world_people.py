@@ -5,6 +5,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+# A page of a paged list (most hold 20). Even the SMALL world fills one wherever a page lists
+# something, so that small and large render the same rows: their ratio measures what the data's
+# growth costs, not a fuller page.
+PAGE = 20
+
 SKILLS = [
     "会修家电", "电脑维修", "修水管", "育儿经验", "照护老人", "英语辅导", "做饭", "理发", "摄影", "开车",
     "钢琴", "书法教学", "编程", "数学辅导", "急救", "按摩", "缝纫", "木工", "养猫", "园艺",
@@ -75,7 +80,7 @@ class PeopleRows:
                 if inviter != user_id:
                     memberships[membership_id]["invited_by_id"] = inviter
                     self.invited.append((membership_id, inviter))
-        for _ in range(max(3, size.residents // 100)):  # applications waiting for the admin
+        for _ in range(max(PAGE, size.residents // 100)):  # applications waiting for the admin
             user_id, membership_id, _b = self.person(Role.RESIDENT, MembershipStatus.PENDING, active=False)
             self.rows["memberships"][-1]["application_note"] = "我住在这里，请批准。"
         admin_user = self.personas["admin"][0]
@@ -232,9 +237,9 @@ class PeopleRows:
         resident = self.personas["resident"][1]
         memberships = [m[1] for m in self.members]
         pairs = set()
-        for n in range(max(4, self.size.residents // 2)):
+        for n in range(max(2 * PAGE, self.size.residents // 2)):
             a, b = rng.sample(memberships, 2)
-            if n < max(4, self.size.residents // 20):  # the resident's own requests, both ways
+            if n < max(PAGE, self.size.residents // 20):  # the resident's own requests, both ways
                 a, b = (resident, b) if n % 2 else (a, resident)
                 if a == b:
                     continue
