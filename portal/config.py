@@ -9,6 +9,7 @@ class DefaultConfig:
     SECRET_KEY = None  # generated into instance/secret_key on first start when not configured
     DATABASE_URL = None  # default: SQLite file in instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another's lock; then a 503
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     BABEL_DEFAULT_LOCALE = "zh"

@@ -5,7 +5,7 @@ import logging
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.core.db import db
@@ -33,6 +33,7 @@ ERROR_TEXT = {
     422: (_l("Please check your input"), _l("Some of what was sent is not valid.")),
     429: (_l("Slow down"), _l("Too many attempts. Please wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("An error on our side. Please try again later.")),
+    503: (_l("Busy"), _l("Many neighbours are saving at once. Nothing was changed; please try again.")),
 }
 CSRF_TEXT = (_l("Page expired"), _l("Your session changed. Reload the page and try again."))
 
@@ -84,9 +85,22 @@ def handle_refused_by_database(error: DataError):
     return error_response(422)
 
 
+def handle_database_busy(error: OperationalError):
+    """SQLite: a write that waited its whole busy timeout for another's lock changed nothing; a
+    503 that says so, rather than a 500. Any other operational error goes on as unexpected."""
+    if "database is locked" not in str(error.orig):
+        raise error
+    log.warning("database busy on %s %s: %s", request.method, request.path, error.orig)
+    _roll_back()
+    response = error_response(503)
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 def register_error_handlers(app):
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_http_error)
     app.register_error_handler(DataError, handle_refused_by_database)
+    app.register_error_handler(OperationalError, handle_database_busy)
     if not app.config.get("PROPAGATE_EXCEPTIONS"):
         app.register_error_handler(Exception, handle_unexpected_error)
