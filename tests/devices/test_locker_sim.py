@@ -182,7 +182,7 @@ class Sniffer:
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.client.publish(topic, data, qos=1, retain=retain).wait_for_publish(5)
 
-    def wait_for(self, predicate: Callable[[Message], bool], timeout: float = 5.0) -> Message:
+    def wait_for(self, predicate: Callable[[Message], bool], timeout: float = 30.0) -> Message:
         with self._changed:
             self._changed.wait_for(lambda: any(map(predicate, self.messages)), timeout)
             found = [message for message in self.messages if predicate(message)]
@@ -294,7 +294,7 @@ def make_locker(broker: BrokerConfig, root: str):
         locker = SimulatedLocker(locker_id, compartments, broker=broker, topic_root=root,
                                  **options)
         lockers.append(locker)
-        locker.start(timeout=5)
+        locker.start(timeout=30)
         assert locker.flush(timeout=10), f"the broker did not acknowledge {locker_id}'s announcement"
         return locker
 
@@ -353,7 +353,7 @@ def test_heartbeats_repeat_the_status_with_growing_seq(make_locker, sniff, root)
     watcher = sniff(f"{root}/v1/lockers/lk-1/#")
     locker = make_locker(heartbeat_s=0.1)
 
-    watcher.wait_for(lambda _: len(watcher.on(locker.topics.status)) >= 4, timeout=5)
+    watcher.wait_for(lambda _: len(watcher.on(locker.topics.status)) >= 4)
 
     statuses = watcher.on(locker.topics.status)
     assert [status["seq"] for status in statuses] == sorted({s["seq"] for s in statuses})
@@ -456,7 +456,7 @@ def test_replies_are_recorded_by_event_id_and_a_redelivery_is_ignored(make_locke
     for command in (deny, deny, marker):
         sender.publish(locker.topics.commands, command)
 
-    assert locker.wait_for_reply("marker", timeout=5) == marker
+    assert locker.wait_for_reply("marker", timeout=30) == marker
     assert locker.wait_for_reply(event["id"], timeout=0) == deny
     assert locker.replies == {event["id"]: [deny], "marker": [marker]}
     assert all(comp.door == "closed" for comp in locker.compartments.values())
@@ -472,7 +472,7 @@ def test_malformed_commands_are_ignored_and_the_locker_keeps_listening(make_lock
         sender.publish(locker.topics.commands, garbage)
     sender.publish(locker.topics.commands, deny)
 
-    assert locker.wait_for_reply("after-garbage", timeout=5) == deny
+    assert locker.wait_for_reply("after-garbage", timeout=30) == deny
     assert locker.commands[-1] == deny
 
 
@@ -507,7 +507,7 @@ def test_a_restart_is_a_new_boot_with_seq_from_1(make_locker, sniff):
     first_boot = locker.boot
     locker.stop()
 
-    locker.start(timeout=5)
+    locker.start(timeout=30)
 
     status = sniff(locker.topics.status).wait_for(lambda message: message.retain).json
     assert status["boot"] == locker.boot != first_boot

@@ -78,7 +78,7 @@ def test_sign_up_ticket_and_check_in_with_live_count(live_server, make, browser_
     assert "/events/t/" in ticket_link
 
     # the count on the admin's phone already shows the signup (pushed), nobody in yet
-    counts.locator('[data-count="confirmed"]').filter(has_text="2").wait_for(timeout=10_000)
+    counts.locator('[data-count="confirmed"]').filter(has_text="2").wait_for()
     screenshot(admin_page, f"events-5-admin-before-{lang}")
 
     # the admin opens the ticket link on a second phone (as a scanned QR would) and checks in
@@ -93,7 +93,7 @@ def test_sign_up_ticket_and_check_in_with_live_count(live_server, make, browser_
 
     # the admin page updates by itself: 2 people (resident + companion) checked in
     counts = admin_page.locator(f"#event-counts-{event.id}")
-    counts.locator('[data-count="checked-in"]').filter(has_text="2").wait_for(timeout=10_000)
+    counts.locator('[data-count="checked-in"]').filter(has_text="2").wait_for()
     admin_page.reload()
     assert admin_page.locator("#confirmed-rows li.is-in").count() == 1
     no_sideways_scroll(admin_page, "admin page")

@@ -114,8 +114,9 @@ def forget_session(broker: Broker, client_id: str) -> None:
     client.loop_stop()
 
 
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
-    """Poll until predicate() is truthy; return its value or fail."""
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.05):
+    """Poll until predicate() is truthy; return its value, or fail after `timeout` seconds (which
+    only bounds a hang: a loaded machine may take several seconds for what is instant here)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -125,3 +126,17 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
     raise AssertionError(
         f"timed out after {timeout} s waiting for {getattr(predicate, '__name__', predicate)}"
     )
+
+
+def wait_for_count(count, target: int, stall: float = 30.0, interval: float = 0.1) -> int:
+    """Poll count() until it reaches target; fail only when it stops moving for `stall` seconds,
+    so a long backlog on a loaded machine is waited for, and a stuck one is not."""
+    value, moved = count(), time.monotonic()
+    while value < target:
+        if time.monotonic() - moved > stall:
+            raise AssertionError(f"stuck at {value} of {target} for {stall} s")
+        time.sleep(interval)
+        latest = count()
+        if latest != value:
+            value, moved = latest, time.monotonic()
+    return value

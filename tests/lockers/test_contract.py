@@ -407,7 +407,7 @@ def test_a_locker_that_loses_power_shows_offline(world, ingest, sim):
     locker = sim(world.locker.device_id)
     wait_for(lambda: locker_row(world).is_online())
     locker.drop_connection()  # the socket closes without DISCONNECT: the broker publishes the will
-    wait_for(lambda: not locker_row(world).online, timeout=20)
+    wait_for(lambda: not locker_row(world).online)
     assert locker_row(world).offline_reason == "will"
 
 

@@ -51,7 +51,7 @@ def test_deposit_code_open_collect(world, ingest, sim, auth):
         assert "A柜 · A02 号格口" in page and ready.pickup_code[:4] in page
 
     event = locker.enter_code(ready.pickup_code)
-    reply = locker.wait_for_reply(event["id"], timeout=10)
+    reply = locker.wait_for_reply(event["id"], timeout=30)
     assert reply["type"] == "open" and reply["comp"] == "A02" and reply["order"] == order.reference
     assert reply["in_reply_to"] == event["id"]
     done = wait_for(lambda: (o := _order(order.id)).status == OrderStatus.COLLECTED and o)

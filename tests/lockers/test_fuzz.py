@@ -21,7 +21,7 @@ from portal.lockers.models import (
     LockerSighting,
 )
 from portal.notifications.models import Notification
-from tests.iot.mqtt import connect, wait_for
+from tests.iot.mqtt import connect, wait_for, wait_for_count
 from tests.lockers.conftest import fresh
 from tests.lockers.helpers import device_messages
 
@@ -76,7 +76,7 @@ def test_a_thousand_malformed_messages_change_nothing(world, ingest, mqtt_broker
 
     expected = device_messages_before = before_counts["received"] - before_counts["ignored"]
     expected += len(garbage)
-    wait_for(lambda: device_messages(running) >= expected, timeout=60)
+    wait_for_count(lambda: device_messages(running), expected)
     assert running.drain(30)
     after_counts = running.counters.snapshot()
     assert running.connected

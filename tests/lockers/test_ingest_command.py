@@ -35,9 +35,9 @@ def test_flask_lockers_ingest_applies_what_lockers_send(world, database_url, mqt
         order = world.order()
         locker = sim(world.locker.device_id)
         # its retained status reaches the ingest once it has subscribed
-        wait_for(lambda: fresh() or db.session.get(Locker, world.locker.id).online, timeout=20)
+        wait_for(lambda: fresh() or db.session.get(Locker, world.locker.id).online)
         locker.deposit("A01", order.reference)
-        wait_for(lambda: fresh() or db.session.get(Order, order.id).pickup_code, timeout=20)
+        wait_for(lambda: fresh() or db.session.get(Order, order.id).pickup_code)
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=20)
         assert process.returncode == 0, output

@@ -82,7 +82,7 @@ def run_board(world, server, sim, browser_page, order):
     page.wait_for_selector("#live-status:not([hidden])", timeout=30000)
     screenshot(page, "kiosk-6-reconnecting")
     locker.start()  # meanwhile the locker is back: the board misses that push …
-    wait_for(lambda: fresh() or db.session.get(Locker, world.locker.id).online, timeout=20)
+    wait_for(lambda: fresh() or db.session.get(Locker, world.locker.id).online)
     assert page.locator(".k-locker.is-offline").count() == 1
     page.context.set_offline(False)
     page.wait_for_selector("#live-status[hidden]", state="attached", timeout=30000)

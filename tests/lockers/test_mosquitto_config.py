@@ -60,7 +60,7 @@ def mosquitto():
     from tests.conftest import service_available
 
     try:
-        wait_for(lambda: service_available("127.0.0.1", port), timeout=10)
+        wait_for(lambda: service_available("127.0.0.1", port))
         yield port, users
     finally:
         process.terminate()

@@ -41,7 +41,7 @@ def test_events_sent_while_the_portal_is_down_arrive_when_it_returns(world, inge
 
     second = ingest(client_id)
     wait_for(lambda: statuses([o.id for o in orders]) == [OrderStatus.READY] * 3)
-    reply = locker.wait_for_reply(wrong["id"], timeout=10)
+    reply = locker.wait_for_reply(wrong["id"], timeout=30)
     assert reply["type"] == "deny" and reply["reason"] == "invalid"
     wait_for(lambda: fresh() or db.session.scalar(sa.select(LockerAlarm).where(LockerAlarm.kind == "door")))
     assert second.counters["errors"] == 0

@@ -45,7 +45,7 @@ def test_the_card_on_home_is_answered_and_thanks(live_server, place, browser_pag
 
     card.locator(".nps-send").click()
     thanks = "谢谢您！" if lang == "zh" else "Thank you!"
-    wait_for(lambda: thanks in page.locator(".nps-card").inner_text(), timeout=10)
+    wait_for(lambda: thanks in page.locator(".nps-card").inner_text())
     assert page.url.rstrip("/") == url  # swapped in place, no reload
     assert page.locator(".nps-scale").count() == 0
     screenshot(page, f"surveys-2-thanks-{lang}")
