@@ -33,7 +33,7 @@ def test_a_write_that_waits_out_the_busy_timeout_is_a_503_that_changed_nothing(a
 
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "2"
-    assert "Many neighbours are saving at once" in response.get_data(as_text=True)
+    assert "很多邻居正在同时提交，本次没有保存任何内容" in response.get_data(as_text=True)  # zh, the default
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)) == 0
 
     again = client.post("/login", data={"phone": member.user.phone, "password": TEST_PASSWORD})
