@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import request
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
@@ -87,9 +87,11 @@ def handle_refused_by_database(error: DataError):
 
 def handle_database_busy(error: OperationalError):
     """SQLite: a write that waited its whole busy timeout for another's lock changed nothing; a
-    503 that says so, rather than a 500. Any other operational error goes on as unexpected."""
+    503 that says so, rather than a 500. Any other operational error is unexpected."""
     if "database is locked" not in str(error.orig):
-        raise error
+        if current_app.config.get("PROPAGATE_EXCEPTIONS"):
+            raise error
+        return handle_unexpected_error(error)
     log.warning("database busy on %s %s: %s", request.method, request.path, error.orig)
     _roll_back()
     response = error_response(503)
