@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from portal.groupbuy.services.closing import close_buy
 from portal.groupbuy.services.joining import join_buy
 from portal.notifications.models import Notification
 from tests.groupbuy.helpers import make_buy, pass_deadline, state
+from tests.iot.mqtt import wait_for
 from tests.live import server_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,13 +117,10 @@ def test_background_sweeper_closes_due_buys_by_itself(app, world):
     db.session.commit()
     sweeper = start_sweeper(app, interval=0.2)
     try:
-        deadline = time.monotonic() + 10
-        while state(missed).status == BuyStatus.OPEN and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: state(missed).status != BuyStatus.OPEN)
         assert state(missed).status == BuyStatus.SUCCEEDED  # the sweep at start-up
         pass_deadline(state(soon.id))
-        while state(soon.id).status == BuyStatus.OPEN and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: state(soon.id).status != BuyStatus.OPEN)
         assert state(soon.id).status == BuyStatus.SUCCEEDED
     finally:
         sweeper.stop()
