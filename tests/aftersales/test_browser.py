@@ -82,7 +82,7 @@ def test_report_offer_accept(live_server, make, app, browser_page, tmp_path, loc
     assert "¥12.80" in leader_page.locator("#as-offer").inner_text()
 
     # the resident's open case page updates itself (the notification is pushed), then she accepts
-    resident.wait_for_selector("#as-accept", timeout=15000)
+    resident.wait_for_selector("#as-accept", timeout=30000)
     screenshot(resident, f"aftersales-5-offer-{lang}")
     resident.locator("#as-accept").click()
     resident.wait_for_selector(f"a[href='/reviews/orders/{order.id}']")

@@ -39,7 +39,7 @@ def test_flask_lockers_ingest_applies_what_lockers_send(world, database_url, mqt
         locker.deposit("A01", order.reference)
         wait_for(lambda: fresh() or db.session.get(Order, order.id).pickup_code)
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=20)
+        output, _ = process.communicate(timeout=60)
         assert process.returncode == 0, output
         assert "ingesting" in output and "stopped:" in output
     finally:

@@ -54,27 +54,27 @@ def run_board(world, server, sim, browser_page, order):
     assert resident.locator(".gb-code").count() == 0
 
     locker.deposit("A02", order.reference)
-    page.wait_for_selector('[data-comp="A02"][data-state="ready"]', timeout=5000)
+    page.wait_for_selector('[data-comp="A02"][data-state="ready"]', timeout=30000)
     page.wait_for_selector(f'.k-ready li:has-text("{order.reference}")')
     assert page.locator(".k-ready").inner_text().count("王**") == 1
     assert page.evaluate("window.__noReload") is True
     screenshot(page, "kiosk-2-deposited")
-    resident.wait_for_selector(".gb-code", timeout=5000)  # the code appears on the resident's page, live
+    resident.wait_for_selector(".gb-code", timeout=30000)  # the code appears on the resident's page, live
     screenshot(resident, "kiosk-resident-code")
 
     fresh()
     code = db.session.get(Order, order.id).pickup_code
     locker.enter_code(code)
-    page.wait_for_selector('[data-comp="A02"][data-state="open"]', timeout=5000)
+    page.wait_for_selector('[data-comp="A02"][data-state="open"]', timeout=30000)
     screenshot(page, "kiosk-3-door-open")
-    page.wait_for_selector('[data-comp="A02"][data-state="free"]', timeout=10000)
+    page.wait_for_selector('[data-comp="A02"][data-state="free"]', timeout=30000)
     page.wait_for_selector(".k-ready .k-none")
     screenshot(page, "kiosk-4-collected")
 
     locker.temp_alarm("C01", 11.5)
-    page.wait_for_selector(".k-alarm-temp", timeout=5000)
+    page.wait_for_selector(".k-alarm-temp", timeout=30000)
     locker.drop_connection()  # power lost: the broker publishes the will
-    page.wait_for_selector(".k-locker.is-offline", timeout=20000)
+    page.wait_for_selector(".k-locker.is-offline", timeout=30000)
     assert page.evaluate("window.__noReload") is True
     screenshot(page, "kiosk-5-offline")
 
@@ -86,7 +86,7 @@ def run_board(world, server, sim, browser_page, order):
     assert page.locator(".k-locker.is-offline").count() == 1
     page.context.set_offline(False)
     page.wait_for_selector("#live-status[hidden]", state="attached", timeout=30000)
-    page.wait_for_selector(".k-locker.is-online", timeout=10000)  # … and catches up once reconnected
+    page.wait_for_selector(".k-locker.is-online", timeout=30000)  # … and catches up once reconnected
     assert page.evaluate("window.__noReload") is True
 
     # the admin follows the same locker on a phone: its events, without sideways scrolling

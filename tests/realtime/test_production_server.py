@@ -93,7 +93,7 @@ def test_the_sweeper_process_pushes_to_the_web_through_redis(live_server, hood, 
             sockets.wait_for(lambda event: event == {"type": "notification"}, timeout=30)  # "it failed"
         finally:
             sweeper.terminate()
-            sweeper.communicate(timeout=20)
+            sweeper.communicate(timeout=60)
 
 
 @pytest.mark.redis
@@ -125,7 +125,7 @@ def test_the_ingest_process_pushes_to_the_kiosk_board_through_redis(
             board.wait_for(lambda event: event.get("type") == "locker", timeout=30)
     finally:
         ingest.terminate()
-        ingest.communicate(timeout=20)
+        ingest.communicate(timeout=60)
 
 
 @pytest.mark.parametrize(
