@@ -72,7 +72,7 @@ class Sockets:
         """Per client: when it first received a push that matches, or None."""
         return [next((at for at, payload in got if match(payload)), None) for got in list(self.events)]
 
-    def wait_for(self, match: Callable[[dict], bool], timeout: float = 20.0) -> list[float]:
+    def wait_for(self, match: Callable[[dict], bool], timeout: float = 30.0) -> list[float]:
         """Wait until every client has received a matching push; their arrival times."""
         deadline = time.monotonic() + timeout
         while True:

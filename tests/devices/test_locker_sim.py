@@ -311,7 +311,7 @@ def portal(broker: BrokerConfig, root: str):
     fake.sniffer.close()
 
 
-def run_cli(*args: str, timeout: float = 20) -> tuple[int, list[dict]]:
+def run_cli(*args: str, timeout: float = 60) -> tuple[int, list[dict]]:
     """Run the simulator's command line; return its exit status and the JSON lines printed."""
     done = subprocess.run(
         [sys.executable, "-W", "error", "-m", "devices.locker_sim", *args],

@@ -131,7 +131,7 @@ def ingest(app, mqtt_broker, root):
         client_ids.add(client_id)
         running = Ingest(app, LockerHandlers(), url=mqtt_broker.url(), topic_root=root, client_id=client_id)
         running.start()
-        assert running.wait_connected(10), "the ingest did not connect"
+        assert running.wait_connected(30), "the ingest did not connect"
         started.append(running)
         return running
 

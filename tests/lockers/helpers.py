@@ -96,7 +96,7 @@ def device_messages(ingest) -> int:
     return ingest.counters["received"] - ingest.counters["ignored"]
 
 
-def settle(ingest, received: int, timeout: float = 10.0, exact: bool = True) -> None:
+def settle(ingest, received: int, timeout: float = 30.0, exact: bool = True) -> None:
     """Wait until the ingest has received `received` locker messages in all and applied them
     (exact=False: retained messages the broker sends again may come on top)."""
     wait_for(lambda: device_messages(ingest) >= received, timeout)

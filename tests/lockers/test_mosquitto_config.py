@@ -105,7 +105,7 @@ def test_the_example_mosquitto_configuration(app, world, mosquitto):
     intruder = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="north-2-x")
     intruder.username_pw_set("north-2", users["north-2"])
     try:
-        assert ingest.wait_connected(10)
+        assert ingest.wait_connected(30)
         north1.start()
         wait_for(lambda: fresh() or db.session.get(Locker, world.locker.id).is_online())
         # north-2 may not speak for north-1: the broker drops its forged event

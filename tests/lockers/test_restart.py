@@ -114,7 +114,7 @@ def test_a_crash_before_applying_means_a_redelivery_not_a_loss(app, world, mqtt_
         device.status()
         device.event("deposit", comp="A02", order=order.reference)
         crashing.start()  # both wait in the session; it reads them and stops at applying
-        assert crashing.wait_connected(10)
+        assert crashing.wait_connected(30)
         wait_for(lambda: crashing.counters["received"] >= 1)
         crashing.kill()  # no DISCONNECT, no PUBACK: the broker keeps both messages for the session
         assert statuses([order.id]) == [OrderStatus.CONFIRMED]
