@@ -33,6 +33,7 @@ PAGES = [
     Page("buys: mine", "resident", "/groupbuy?view=mine"),
     Page("buys: ended", "resident", "/groupbuy?view=ended"),
     Page("a buy (big)", "resident", "/groupbuy/{big_buy}"),
+    Page("a buy's progress (big)", "resident", "/groupbuy/{big_buy}/progress"),
     Page("my orders", "resident", "/groupbuy/orders"),
     Page("an order", "resident", "/groupbuy/orders/{order}"),
     Page("neighbours directory", "resident", "/neighbors"),

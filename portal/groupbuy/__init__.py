@@ -84,4 +84,4 @@ def groupbuy_globals() -> dict:
     }
 
 
-from portal.groupbuy import cli, views  # noqa: E402,F401
+from portal.groupbuy import cli, live, views  # noqa: E402,F401

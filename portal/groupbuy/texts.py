@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from portal.groupbuy.models import CATEGORY_LABELS, STATUS_LABELS, Category
 
 VIEWS = ("open", "closing", "mine", "ended")
+CATEGORY_ICONS = {"fresh": "🥬", "daily": "🧴", "local": "🌾", "handmade": "🧶", "service": "🧹"}
 
 _TEXTS: dict[str, SimpleNamespace] = {}
 _LINKS: dict[tuple[str, str], SimpleNamespace] = {}
@@ -38,6 +39,8 @@ def listing_texts() -> SimpleNamespace:
                 "you": _("You"),
                 "lead": _("You lead"),
                 "more": _("More"),
+                "reached": _("Reached"),
+                "to_go": _("%(n)s %(unit)s to go"),
                 "views": {
                     "open": pgettext("group buy", "Open"),
                     "closing": _("Closing soon"),

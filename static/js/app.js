@@ -30,6 +30,9 @@
     socket.on("portal", function (event) {
       if (!event || typeof event.type !== "string") return;
       htmx.trigger(document.body, "portal:" + event.type, event);
+      // and one named after the object, so a fragment can listen to its own (hx-trigger
+      // "portal:groupbuy:12 from:body"): event filters would need eval, which the CSP forbids
+      if (typeof event.id === "number") htmx.trigger(document.body, "portal:" + event.type + ":" + event.id, event);
     });
     window.linliSocket = socket;
   }

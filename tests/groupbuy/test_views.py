@@ -114,7 +114,8 @@ def test_listing_filters_and_progress(world, auth):
     fragment = client.get("/groupbuy?view=open", headers=HX).get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="gb-list"')
     progress = client.get(f"/groupbuy/{buy.id}/progress").get_data(as_text=True)
-    assert 'hx-trigger="every 10s, portal:groupbuy from:body, portal:resync from:body"' in progress
+    assert f'hx-trigger="portal:groupbuy:{buy.id} from:body, portal:resync from:body"' in progress
+    assert "every" not in progress and "every" not in fragment  # pushed, not polled
     assert soon.id
 
 

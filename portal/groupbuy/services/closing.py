@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.models import User
 from portal.core.db import begin_write, db, utcnow
 from portal.core.errors import DomainError
+from portal.groupbuy.live import push_progress
 from portal.groupbuy.models import (
     BuyStatus,
     GroupBuy,
@@ -115,6 +116,7 @@ def close_buy(buy_id: int, now: datetime | None = None) -> str | None:
         count=buy.participant_count,
         min=buy.min_quantity,
     )
+    push_progress(buy)  # open pages show 成团 or not once this commits
     db.session.flush()
     log.info("group buy %s closed: %s (%s/%s)", buy.id, buy.status, buy.quantity_total, buy.min_quantity)
     return buy.status

@@ -97,6 +97,8 @@ def _listing_query(view: str, with_category: bool):
         ).order_by(GroupBuy.deadline.desc())
     elif view == "ended":
         query = query.where(GroupBuy.status != BuyStatus.OPEN).order_by(GroupBuy.deadline.desc())
+    elif view == "card":
+        query = query.where(GroupBuy.id == sa.bindparam("buy_id"))
     else:
         query = query.where(GroupBuy.status == BuyStatus.OPEN).order_by(GroupBuy.deadline)
     _LISTING_QUERIES[key] = query.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
@@ -127,6 +129,12 @@ def listing(community_id: int, user_id: int, view: str = "open", category: str =
         params["category"] = category
     rows = db.session.execute(_listing_query(view, with_category), params).all()
     return page_from(rows, page, LISTING_PAGE)
+
+
+def listing_card(community_id: int, user_id: int, buy_id: int):
+    """One buy's listing row (the card refetched after a push), None if not in the community."""
+    params = {"community_id": community_id, "user_id": user_id, "buy_id": buy_id, "limit": 1, "offset": 0}
+    return db.session.execute(_listing_query("card", False), params).first()
 
 
 def my_quantities(user_id: int) -> dict[int, int]:

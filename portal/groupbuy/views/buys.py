@@ -15,6 +15,7 @@ from portal.core.paging import requested_page
 from portal.core.sections import sections
 from portal.groupbuy import bp
 from portal.groupbuy.forms import JoinForm
+from portal.groupbuy.live import buys_room, push_progress
 from portal.groupbuy.models import BuyStatus, Category, GroupBuy
 from portal.groupbuy.services.buys import editable
 from portal.groupbuy.services.joining import SoldOut, join_buy, join_waitlist, leave_buy, leave_waitlist
@@ -22,12 +23,13 @@ from portal.groupbuy.services.reading import (
     CLOSING_SOON,
     buy_for_page,
     listing,
+    listing_card,
     my_order,
     participant_rows,
     waitlist_entry,
 )
-from portal.groupbuy.texts import VIEWS, filter_links, listing_texts
-from portal.groupbuy.views.common import is_admin, is_owner, push_progress
+from portal.groupbuy.texts import CATEGORY_ICONS, VIEWS, filter_links, listing_texts
+from portal.groupbuy.views.common import is_admin, is_owner
 from portal.trace.buying import summary as trace_summary
 
 
@@ -46,13 +48,38 @@ def index():
         buys=listing(membership.community_id, current_user.id, view, category, requested_page()),
         view=view,
         category=category,
-        now=utcnow(),
-        soon=CLOSING_SOON,
         is_leader=membership.has(Role.LEADER),
-        t=listing_texts(),
         links=filter_links(view, category),
-        short_time=localtime.short_time(),
-        me=current_user.id,
+        **_card_context(membership.community_id),
+    )
+
+
+def _card_context(community_id: int) -> dict:
+    """What a listing card reads besides its row."""
+    return {
+        "now": utcnow(),
+        "soon": CLOSING_SOON,
+        "t": listing_texts(),
+        "icons": CATEGORY_ICONS,
+        "short_time": localtime.short_time(),
+        "me": current_user.id,
+        "room": buys_room(community_id),
+    }
+
+
+@bp.get("/groupbuy/<int:buy_id>/card")
+@community_required
+def card(buy_id: int):
+    """One card of the listing, refetched when a push says the buy changed (a browser that asks
+    for it as a page goes to the buy's page)."""
+    if not wants_fragment():
+        return redirect_to(url_for("groupbuy.detail", buy_id=buy_id))
+    community_id = current_membership().community_id
+    row = listing_card(community_id, current_user.id, buy_id)
+    if row is None:
+        abort(404)
+    return render(
+        "groupbuy/index.html", "card", buy=row, links=filter_links("open", ""), **_card_context(community_id)
     )
 
 
@@ -95,6 +122,7 @@ def _detail_context(buy: GroupBuy, join_form=None, waitlist_offer=False, problem
         "trace": trace_summary(buy.batch_id),
         "sections": sections("groupbuy.detail", buy=buy),
         "soon": CLOSING_SOON,
+        "room": buys_room(buy.community_id),
     }
 
 
@@ -111,9 +139,10 @@ def detail(buy_id: int):
 @bp.get("/groupbuy/<int:buy_id>/progress")
 @community_required
 def progress(buy_id: int):
-    """The progress bar alone; refetched every few seconds and when a join is pushed."""
+    """The progress bar alone; refetched when a push says the buy changed."""
     buy = get_in_community(GroupBuy, buy_id)
-    return render("groupbuy/_progress.html", buy=buy, now=utcnow(), soon=CLOSING_SOON)
+    room = buys_room(buy.community_id)
+    return render("groupbuy/_progress.html", buy=buy, now=utcnow(), soon=CLOSING_SOON, room=room)
 
 
 def _panel(buy: GroupBuy, status: int = 200, **context):

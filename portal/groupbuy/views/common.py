@@ -1,13 +1,11 @@
-"""What several group-buy pages check: whose buy or order it is, and the pushes after a change."""
+"""What several group-buy pages check: whose buy or order it is."""
 
 from flask import abort
 from flask_login import current_user
 
 from portal.community.access import current_membership, get_in_community
 from portal.community.models import Role
-from portal.core.db import db
 from portal.groupbuy.models import GroupBuy, Order
-from portal.realtime import push_after_commit, user_room
 
 
 def is_owner(buy: GroupBuy) -> bool:
@@ -34,8 +32,3 @@ def my_order(order_id: int, delegate_too: bool = True) -> Order:
         return order
     abort(404)
 
-
-def push_progress(buy: GroupBuy) -> None:
-    """Before commit: the leader's and my open pages refresh the buy's progress once it is in."""
-    for user_id in {buy.leader_id, current_user.id}:
-        push_after_commit(db.session(), user_room(user_id), {"type": "groupbuy", "id": buy.id})

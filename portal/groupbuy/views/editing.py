@@ -15,10 +15,11 @@ from portal.core.htmx import redirect_to, render
 from portal.core.localtime import from_wall_clock, to_wall_clock
 from portal.groupbuy import bp
 from portal.groupbuy.forms import PREFILLABLE, BuyForm, CancelForm, cents
+from portal.groupbuy.live import push_listing, push_progress
 from portal.groupbuy.models import GroupBuy
 from portal.groupbuy.services.buys import BuyInput, create_buy, editable, remove_photo, update_buy
 from portal.groupbuy.services.closing import cancel_buy
-from portal.groupbuy.views.common import own_buy, push_progress
+from portal.groupbuy.views.common import own_buy
 from portal.pickup.services import points_of
 from portal.trace.buying import batch_label, usable_batches
 
@@ -101,9 +102,13 @@ def new():
         if not form.pickup_points.data and len(form.pickup_points.choices) == 1:
             form.pickup_points.data = [form.pickup_points.choices[0].value]
         return _form_page(form)
-    buy = commit_or_422(
-        lambda: create_buy(membership, _buy_input(form)), lambda _error: _form_page(form, status=422), form
-    )
+
+    def save():
+        buy = create_buy(membership, _buy_input(form))
+        push_listing(membership.community_id)
+        return buy
+
+    buy = commit_or_422(save, lambda _error: _form_page(form, status=422), form)
     return redirect_to(url_for("groupbuy.detail", buy_id=buy.id))
 
 
@@ -116,9 +121,12 @@ def edit(buy_id: int):
         form = _buy_form(buy.community_id, buy.leader_id, buy, formdata=None, data=_form_data_of(buy))
         return _form_page(form, buy)
     form = _buy_form(buy.community_id, buy.leader_id, buy)
-    commit_or_422(
-        lambda: update_buy(buy, _buy_input(form)), lambda _error: _form_page(form, buy, status=422), form
-    )
+
+    def save():
+        update_buy(buy, _buy_input(form))
+        push_progress(buy)
+
+    commit_or_422(save, lambda _error: _form_page(form, buy, status=422), form)
     return redirect_to(url_for("groupbuy.detail", buy_id=buy.id))
 
 
