@@ -49,6 +49,10 @@ class DefaultConfig:
     MQTT_URL = None  # None: `make run` starts the embedded broker
     MQTT_TOPIC_ROOT = "linli"
 
+    # the share poster of a buy draws Chinese text: a CJK font file (.ttc/.otf/.ttf), or a list
+    # of them to try in turn; None tries the usual Noto CJK paths, then `fc-match :lang=zh`
+    POSTER_FONT = None
+
 
 def env_overrides(environ=os.environ) -> dict:
     """PORTAL_X=value sets config X; values that parse as JSON (numbers, true, lists) are typed."""

@@ -23,7 +23,10 @@
       document.querySelectorAll("[data-rooms]").forEach(function (el) {
         el.dataset.rooms.split(" ").forEach(function (room) { if (room && rooms.indexOf(room) < 0) rooms.push(room); });
       });
-      if (rooms.length) socket.emit("watch", { rooms: rooms });
+      // the rooms the server let it join, on <body data-watching> (what a test waits for)
+      if (rooms.length) socket.emit("watch", { rooms: rooms }, function (answer) {
+        document.body.dataset.watching = ((answer && answer.joined) || []).join(" ");
+      });
     });
     socket.on("disconnect", function () { showLive("reconnecting"); });
     socket.io.on("reconnect_attempt", function () { showLive("reconnecting"); });

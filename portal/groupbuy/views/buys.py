@@ -30,6 +30,7 @@ from portal.groupbuy.services.reading import (
 )
 from portal.groupbuy.texts import CATEGORY_ICONS, VIEWS, filter_links, listing_texts
 from portal.groupbuy.views.common import is_admin, is_owner
+from portal.groupbuy.views.sharing import share_link
 from portal.trace.buying import summary as trace_summary
 
 
@@ -123,6 +124,7 @@ def _detail_context(buy: GroupBuy, join_form=None, waitlist_offer=False, problem
         "sections": sections("groupbuy.detail", buy=buy),
         "soon": CLOSING_SOON,
         "room": buys_room(buy.community_id),
+        "share_url": share_link(buy),
     }
 
 
