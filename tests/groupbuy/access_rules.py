@@ -139,6 +139,9 @@ ROUTES = [
     Route("groupbuy.detail", "GET", lambda w: f"/groupbuy/{_buy(w)}", {**A_MEMBERS, "buy_leader": "ok"}),
     Route("groupbuy.detail", "GET", lambda w: "/groupbuy/999999", {**NOBODY, "anonymous": "login"}),
     Route("groupbuy.progress", "GET", lambda w: f"/groupbuy/{_buy(w)}/progress", A_MEMBERS),
+    Route("groupbuy.card", "GET", lambda w: f"/groupbuy/{_buy(w)}/card", A_MEMBERS),
+    Route("groupbuy.card", "GET", lambda w: "/groupbuy/999999/card", {**NOBODY, "anonymous": "login"}),
+    Route("groupbuy.poster", "GET", lambda w: f"/groupbuy/{_buy(w)}/poster.png", A_MEMBERS),
     Route(
         "groupbuy.join",
         "POST",

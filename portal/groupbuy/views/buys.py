@@ -73,12 +73,12 @@ def _card_context(community_id: int) -> dict:
 def card(buy_id: int):
     """One card of the listing, refetched when a push says the buy changed (a browser that asks
     for it as a page goes to the buy's page)."""
-    if not wants_fragment():
-        return redirect_to(url_for("groupbuy.detail", buy_id=buy_id))
     community_id = current_membership().community_id
     row = listing_card(community_id, current_user.id, buy_id)
     if row is None:
         abort(404)
+    if not wants_fragment():
+        return redirect_to(url_for("groupbuy.detail", buy_id=buy_id))
     return render(
         "groupbuy/index.html", "card", buy=row, links=filter_links("open", ""), **_card_context(community_id)
     )
