@@ -6,9 +6,10 @@ import re
 from flask_babel import force_locale
 
 from portal.core.db import db
+from portal.groupbuy.services.closing import close_buy
 from portal.groupbuy.services.joining import join_buy
 from portal.groupbuy.texts import listing_texts
-from tests.groupbuy.helpers import make_buy
+from tests.groupbuy.helpers import make_buy, pass_deadline
 
 HX = {"HX-Request": "true"}
 
@@ -51,6 +52,29 @@ def test_a_join_is_pushed_to_the_community_room_and_the_progress_shows_it(world,
     assert _pushes(sock) == [{"type": "groupbuy", "id": buy.id}]
     progress = watcher.get(f"/groupbuy/{buy.id}/progress", headers=HX).get_data(as_text=True)
     assert '<strong class="gb-qty">0</strong>' in progress
+
+
+def test_a_cancellation_and_the_close_at_the_deadline_are_pushed(world, auth, socket_client, app):
+    cancelled = make_buy(world.leader, [world.point])
+    closing = make_buy(world.leader, [world.point], min_quantity=2)
+    join_buy(world.residents[0].user, closing, 2)
+    db.session.commit()
+    sock = socket_client(world.residents[1].user)
+    _watch(app, sock, f"groupbuy:{world.community.id}")
+    sock.get_received()
+
+    leader = auth.login(world.leader.user)
+    assert leader.post(f"/groupbuy/{cancelled.id}/cancel", data={"reason": "下雨摘不了"}).status_code == 303
+    assert _pushes(sock) == [{"type": "groupbuy", "id": cancelled.id}]
+
+    pass_deadline(closing)
+    assert close_buy(closing.id) == "succeeded"
+    assert _pushes(sock) == []  # not before the commit
+    db.session.commit()
+    assert _pushes(sock) == [{"type": "groupbuy", "id": closing.id}]
+    resident = auth.login(world.residents[1].user)
+    card = resident.get(f"/groupbuy/{closing.id}/card", headers=HX).get_data(as_text=True)
+    assert "✓ Reached" in card and "hx-trigger" not in card  # closed: it listens no more
 
 
 def test_a_refused_join_pushes_nothing(world, auth, socket_client, app):
