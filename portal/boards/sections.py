@@ -31,17 +31,13 @@ def newcomers_card(membership=None, **_):
     return {"posts": posts, "people": people}
 
 
+LIVE = ("community", "notification")  # something new in the community; a reply to me
+
+
 def register() -> None:
     page = "home.community"
+    register_section(page, "boards/_home_topic.html", topic_card, order=30, name="topic", live=LIVE)
+    register_section(page, "boards/_home_help.html", help_card, order=32, name="help", live=LIVE)
     register_section(
-        page, "boards/_home_topic.html", topic_card, order=30, name="topic", live=("notification",)
-    )
-    register_section(page, "boards/_home_help.html", help_card, order=32, name="help", live=("notification",))
-    register_section(
-        page,
-        "boards/_home_newcomers.html",
-        newcomers_card,
-        order=34,
-        name="newcomers",
-        live=("notification",),
+        page, "boards/_home_newcomers.html", newcomers_card, order=34, name="newcomers", live=LIVE
     )

@@ -37,7 +37,7 @@ def register() -> None:
         tomorrow_card,
         order=8,
         name="tomorrow",
-        live=("notification",),
+        live=("community", "notification"),
     )
     register_section(
         "home.community",
@@ -45,5 +45,5 @@ def register() -> None:
         next_card,
         order=40,
         name="events",
-        live=("notification",),
+        live=("community", "notification"),
     )

@@ -30,5 +30,5 @@ def register() -> None:
         buys_card,
         order=20,
         name="buys",
-        live=("groupbuy", "order", "notification"),
+        live=("community", "groupbuy", "order", "notification"),
     )

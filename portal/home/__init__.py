@@ -3,7 +3,8 @@
 The community home is the community's front page: the cards that higher domains register for
 the page "home.community" (core/sections.py) — what needs me now first, then what is happening —
 and below them the launcher tiles, so that every place stays one tap away. A card with a name
-refetches itself from `home.card` after the pushes it lists (`live`), with the usual checks.
+refetches itself from `home.card` after the pushes it lists (`live`), with the usual checks;
+the page watches its community's room (live.py) for what is new in the community.
 A kiosk screen is no resident: it keeps its tiles (the pickup board) and gets no cards.
 """
 
@@ -15,6 +16,7 @@ from portal.community.access import current_membership, is_person
 from portal.core.htmx import render, wants_fragment
 from portal.core.nav import register_tab
 from portal.core.sections import named_section, placed_sections, render_section
+from portal.home import live  # noqa: F401  (the community room and its pushes)
 
 bp = Blueprint("home", __name__)
 
