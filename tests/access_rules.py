@@ -29,6 +29,13 @@ def _a(world):
 
 ROUTES = [
     Route("home.index", "GET", lambda w: "/", ANYONE),
+    # a card of my community's home: for its residents; a kiosk screen or no community: 404
+    Route(
+        "home.card",
+        "GET",
+        lambda w: "/home/cards/ready",
+        {**MEMBERS, "leader": "ok", "outsider_admin": "ok", "kiosk": 404, "platform": 404},
+    ),
     Route("accounts.login", "GET", lambda w: "/login", ANYONE),
     Route("accounts.login", "POST", lambda w: "/login", INVALID_FORM, data=lambda w: {"phone": "1"}),
     Route("accounts.logout", "POST", lambda w: "/logout", ANYONE),

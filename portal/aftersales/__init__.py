@@ -49,6 +49,10 @@ def _sections() -> None:
     register_section(
         "groupbuy.workbench", "aftersales/_workbench_section.html", s.workbench_section, order=40
     )
+    register_section(
+        "home.community", "aftersales/_home_section.html", s.home_section, order=4, name="aftersales",
+        live=("notification",),
+    )
     register_section("trace.supplier", "aftersales/_supplier_section.html", s.supplier_section, order=70)
 
 

@@ -66,6 +66,18 @@ def cases_of_resident(user_id: int, community_id: int, page: int = 1) -> Page:
     return page_of(_with_related(query), page, QUEUE_PAGE)
 
 
+def answered_cases_of_resident(user_id: int, community_id: int, limit: int) -> Page:
+    """My cases where the leader made an offer that waits for my answer, the oldest first."""
+    query = (
+        sa.select(Case)
+        .where(
+            Case.user_id == user_id, Case.community_id == community_id, Case.resolution == Resolution.OFFERED
+        )
+        .order_by(Case.offered_at.asc(), Case.id.asc())
+    )
+    return page_of(_with_related(query), 1, limit)
+
+
 def cases_of_order(order_id: int) -> list[Case]:
     return list(
         db.session.scalars(sa.select(Case).where(Case.order_id == order_id).order_by(Case.id).limit(50))

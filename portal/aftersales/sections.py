@@ -3,13 +3,26 @@ locker pickup shows), the 核销 confirmation, the leader's workbench, a supplie
 
 from flask_login import current_user
 
-from portal.aftersales.reading import balance_of_supplier, cases_of_order, open_count, queue_of_leader
+from portal.aftersales.reading import (
+    answered_cases_of_resident,
+    balance_of_supplier,
+    cases_of_order,
+    open_count,
+    queue_of_leader,
+)
 from portal.aftersales.services import may_report, reported_quantity, window_ends
 from portal.community.access import current_membership
 from portal.community.models import Role
 from portal.core.db import utcnow
 
 WORKBENCH_ROWS = 5
+HOME_ROWS = 3
+
+
+def home_section(membership=None, **_):
+    """The community home, needs me now: a leader's offer on my case waits for my answer."""
+    page = answered_cases_of_resident(current_user.id, membership.community_id, HOME_ROWS)
+    return {"cases": page.items, "more": page.more} if page.items else None
 
 
 def order_section(order=None, **_):

@@ -40,4 +40,6 @@ register_messages(
     }
 )
 
-from portal.boards import views  # noqa: E402,F401
+from portal.boards import sections, views  # noqa: E402,F401
+
+sections.register()

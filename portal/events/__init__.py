@@ -39,4 +39,6 @@ register_tab("events.index", _l("Events"), "📅", order=40, visible=is_person)
 register_tile("events.index", _l("Events"), "📅", order=30, visible=is_person)
 register_tile("events.manage", _l("Run events"), "🗓️", order=95, visible=holds(Role.ADMIN))
 
-from portal.events import admin_views, cli, live, views  # noqa: E402,F401
+from portal.events import admin_views, cli, live, sections, views  # noqa: E402,F401
+
+sections.register()

@@ -84,4 +84,6 @@ def groupbuy_globals() -> dict:
     }
 
 
-from portal.groupbuy import cli, live, views  # noqa: E402,F401
+from portal.groupbuy import cli, live, sections, views  # noqa: E402,F401
+
+sections.register()

@@ -22,4 +22,6 @@ register_tile("lockers.kiosk_home", _l("Pickup board"), "🖥️", order=1, visi
 register_readings(readings_while_inside)
 
 
-from portal.lockers import cli, health, listeners, views  # noqa: E402,F401
+from portal.lockers import cli, health, listeners, sections, views  # noqa: E402,F401
+
+sections.register()

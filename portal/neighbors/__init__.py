@@ -24,7 +24,8 @@ register_messages(
     }
 )
 
-from portal.neighbors import listeners, privacy, views  # noqa: E402,F401
+from portal.neighbors import listeners, privacy, sections, views  # noqa: E402,F401
 
 listeners.connect()
 privacy.register()
+sections.register()

@@ -428,6 +428,38 @@ def contacts_for(me: Membership, page: int = 1, sent_page: int = 1) -> tuple[Pag
     return incoming, outgoing
 
 
+RECENT_ANSWERS = timedelta(days=7)
+
+
+def contacts_needing_me(me: Membership, limit: int) -> tuple[list[ContactRequest], bool]:
+    """Requests to me still waiting for my answer, then the replies to mine of the last week
+    (accepted: they are how we get in touch), newest first; and whether there are more."""
+    since = utcnow() - RECENT_ANSWERS
+    found = list(
+        db.session.scalars(
+            sa.select(ContactRequest)
+            .where(
+                ContactRequest.community_id == me.community_id,
+                sa.or_(
+                    sa.and_(
+                        ContactRequest.to_membership_id == me.id,
+                        ContactRequest.status == ContactStatus.PENDING,
+                    ),
+                    sa.and_(
+                        ContactRequest.from_membership_id == me.id,
+                        ContactRequest.status == ContactStatus.ACCEPTED,
+                        ContactRequest.decided_at >= since,
+                    ),
+                ),
+            )
+            .options(selectinload(ContactRequest.from_membership), selectinload(ContactRequest.to_membership))
+            .order_by(ContactRequest.status.desc(), ContactRequest.id.desc())
+            .limit(limit + 1)
+        )
+    )
+    return found[:limit], len(found) > limit
+
+
 def shared_phone(me: Membership, request: ContactRequest) -> str | None:
     """The other side's phone, only once accepted and only if they chose to share it."""
     if request.status != ContactStatus.ACCEPTED:

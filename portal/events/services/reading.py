@@ -36,14 +36,36 @@ def can_see(event: Event, membership) -> bool:
 EVENTS_PAGE = 20
 
 
-def upcoming_for(membership, now: datetime, page: int = 1) -> Page:
+def upcoming_for(membership, now: datetime, page: int = 1, per_page: int = EVENTS_PAGE) -> Page:
     """A page of the events not yet over that the member is in the audience for, soonest first."""
     return page_of(
         sa.select(Event)
         .where(audience_clause(membership), Event.ends_at > now)
         .order_by(Event.starts_at, Event.id),
         page,
-        EVENTS_PAGE,
+        per_page,
+    )
+
+
+def my_events_between(
+    user_id: int, community_id: int, start: datetime, end: datetime, limit: int
+) -> list[Signup]:
+    """My live signups (with their events) for events starting in [start, end), soonest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Signup)
+            .join(Event, Signup.event_id == Event.id)
+            .where(
+                Signup.user_id == user_id,
+                Signup.community_id == community_id,
+                Signup.status.in_(ACTIVE_SIGNUP),
+                Event.starts_at >= start,
+                Event.starts_at < end,
+            )
+            .options(selectinload(Signup.event))
+            .order_by(Event.starts_at, Event.id)
+            .limit(limit)
+        )
     )
 
 

@@ -95,6 +95,12 @@ def _listing_query(view: str, with_category: bool):
                 GroupBuy.leader_id == sa.bindparam("user_id"),
             )
         ).order_by(GroupBuy.deadline.desc())
+    elif view == "new":
+        query = query.where(
+            GroupBuy.status == BuyStatus.OPEN,
+            GroupBuy.deadline > now,
+            GroupBuy.created_at >= sa.bindparam("since", type_=GroupBuy.created_at.type),
+        ).order_by(GroupBuy.created_at.desc(), GroupBuy.id.desc())
     elif view == "ended":
         query = query.where(GroupBuy.status != BuyStatus.OPEN).order_by(GroupBuy.deadline.desc())
     elif view == "card":
@@ -135,6 +141,22 @@ def listing_card(community_id: int, user_id: int, buy_id: int):
     """One buy's listing row (the card refetched after a push), None if not in the community."""
     params = {"community_id": community_id, "user_id": user_id, "buy_id": buy_id, "limit": 1, "offset": 0}
     return db.session.execute(_listing_query("card", False), params).first()
+
+
+NEW_BUYS = timedelta(days=7)
+
+
+def home_buys(community_id: int, user_id: int, limit: int) -> tuple[list, list]:
+    """For the community home: the open buys closing first and the newest of the last week
+    (those not among the first), `limit` rows each, as the listing's rows."""
+    now = utcnow()
+    params = {"community_id": community_id, "user_id": user_id, "now": now, "offset": 0}
+    closing = db.session.execute(_listing_query("open", False), {**params, "limit": limit}).all()
+    shown = {row.id for row in closing}
+    newest = db.session.execute(
+        _listing_query("new", False), {**params, "since": now - NEW_BUYS, "limit": limit + len(shown)}
+    ).all()
+    return closing, [row for row in newest if row.id not in shown][:limit]
 
 
 def my_quantities(user_id: int) -> dict[int, int]:
