@@ -10,11 +10,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import abort, make_response
-from wtforms.validators import InputRequired, StopValidation
+from flask_babel import gettext as _
+from wtforms.validators import InputRequired, StopValidation, ValidationError
 
 from portal.core.db import db
 from portal.core.errors import DomainError
 from portal.core.htmx import render
+from portal.core.uploads import check_image
 
 T = TypeVar("T")
 
@@ -34,6 +36,40 @@ class Required(InputRequired):
             message = self.message or field.gettext("This field is required.")
             field.errors[:] = []
             raise StopValidation(message)
+
+
+def named(field, problem) -> str:
+    """A message that names its field, e.g. "Photos: This file is not a picture…"."""
+    return _("%(field)s: %(problem)s", field=field.label.text, problem=problem)
+
+
+class Pictures:
+    """A file field's uploads are pictures save_image takes (checked, not stored), at most
+    `limit` of them together with the `kept(form)` already stored; messages name the field.
+
+    The service that stores them keeps its own check (a request can skip the form)."""
+
+    def __init__(self, limit: int, kept: Callable[[object], int] = lambda form: 0):
+        self.limit = limit
+        self.kept = kept
+
+    def __call__(self, form, field):
+        data = field.data if isinstance(field.data, list) else [field.data]
+        files = [f for f in data if f is not None and getattr(f, "filename", None)]
+        if len(files) + self.kept(form) > self.limit:
+            raise ValidationError(named(field, _("at most %(n)s pictures.", n=self.limit)))
+        for upload in files:
+            try:
+                check_image(upload)
+            except DomainError as error:
+                raise ValidationError(named(field, error.message)) from error
+
+
+def attach_errors(form, errors: list[DomainError]) -> bool:
+    """Put each domain error beside its field; True when there were none."""
+    for error in errors:
+        attach_error(form, error)
+    return not errors
 
 
 def attach_error(form, error: DomainError) -> None:
