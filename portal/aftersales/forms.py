@@ -17,7 +17,10 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from portal.aftersales.models import OFFER_LABELS, REASON_LABELS
-from portal.core.forms import Required, strip
+from portal.aftersales.services import report_problems
+from portal.core.db import utcnow
+from portal.core.errors import DomainError
+from portal.core.forms import Pictures, Required, attach_errors, strip
 from portal.groupbuy.models import CATEGORY_LABELS
 
 MONEY = NumberRange(min=Decimal("-99999.99"), max=Decimal("99999.99"))
@@ -37,9 +40,27 @@ class ReportForm(FlaskForm):
         _l("How many are affected?"), [Optional(), NumberRange(min=1, max=100_000)], default=1
     )
     photos = MultipleFileField(
-        _l("Photos"), description=_l("At least one for fresh food; up to 6 (JPEG, PNG or WebP).")
+        _l("Photos"),
+        [Pictures(None)],  # how many: report_problems
+        description=_l("At least one for fresh food; up to 6 (JPEG, PNG or WebP)."),
     )
     note = TextAreaField(_l("What happened"), [Optional(), Length(max=500)], filters=[strip])
+
+    order = None  # the order reported (the view sets it)
+
+    def uploads(self) -> list:
+        data = self.photos.data or []
+        return [f for f in data if f is not None and getattr(f, "filename", None)]
+
+    def validate(self, extra_validators=None):
+        """The fields' own checks and the report's rules together, so one submit shows them all
+        (report() checks the rules again when it saves)."""
+        valid = super().validate(extra_validators)
+        if self.order is None:
+            return valid
+        quantity = None if self.quantity.errors else self.quantity.data
+        problems = report_problems(self.order, self.reason.data, quantity, self.uploads(), utcnow())
+        return attach_errors(self, [DomainError(message, field) for field, message in problems]) and valid
 
 
 class OfferForm(FlaskForm):

@@ -193,22 +193,7 @@ def report(
     now = now or utcnow()
     photos = list(photos or [])
     buy = order.buy
-    ends = window_ends(order)
-    errors = []
-    if ends is None:
-        errors.append((None, _l("Only a collected order can have an after-sales case.")))
-    elif now > ends:
-        errors.append((None, _l("The time to report a problem with this order has passed.")))
-    if reason not in set(Reason):
-        errors.append(("reason", _l("Choose what is wrong.")))
-    if quantity is None or quantity < 1:
-        errors.append(("quantity", _l("At least 1.")))
-    elif quantity > order.quantity - reported_quantity(order.id):
-        errors.append(("quantity", _quantity_left(order)))
-    if buy.category == Category.FRESH and not photos:
-        errors.append(("photos", _l("Add at least one photo for fresh food.")))
-    if len(photos) > MAX_PHOTOS:
-        errors.append(("photos", _l("At most %(n)s photos.", n=MAX_PHOTOS)))
+    errors = report_problems(order, reason, quantity, photos, now)
     if errors:
         raise ReportRefused(errors)
     if not _claim_quantity(order, quantity):  # the guard: another report took the rest meanwhile
@@ -252,9 +237,34 @@ def report(
     return case
 
 
+def report_problems(order: Order, reason: str, quantity: int | None, photos: list, now: datetime) -> list:
+    """Every (field, message) a report of `order` breaks: the report form shows them all at
+    once, report() refuses them (the guard). Messages name their field."""
+    buy = order.buy
+    ends = window_ends(order)
+    errors = []
+    if ends is None:
+        errors.append((None, _l("Only a collected order can have an after-sales case.")))
+    elif now > ends:
+        errors.append((None, _l("The time to report a problem with this order has passed.")))
+    if reason not in set(Reason):
+        errors.append(("reason", _l("What is wrong: choose one.")))
+    if quantity is None or quantity < 1:
+        errors.append(("quantity", _l("How many: at least 1.")))
+    elif quantity > order.quantity - reported_quantity(order.id):
+        errors.append(("quantity", _quantity_left(order)))
+    if buy.category == Category.FRESH and not photos:
+        errors.append(("photos", _l("Photos: add at least one for fresh food.")))
+    if len(photos) > MAX_PHOTOS:
+        errors.append(("photos", _l("Photos: at most %(n)s.", n=MAX_PHOTOS)))
+    return errors
+
+
 def _quantity_left(order: Order):
     left = max(order.quantity - reported_quantity(order.id), 0)
-    return _l("At most %(n)s %(unit)s of this order can still be reported.", n=left, unit=order.buy.unit)
+    return _l(
+        "How many: at most %(n)s %(unit)s of this order can still be reported.", n=left, unit=order.buy.unit
+    )
 
 
 def case_link(case: Case) -> str:

@@ -105,6 +105,7 @@ def report(order_id: int):
     if request.method == "GET":
         return _report_page(order, ReportForm(formdata=None))
     form = ReportForm()
+    form.order = order
 
     def refused(error):
         for field, message in getattr(error, "errors", [])[1:]:

@@ -5,7 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
-from portal.core.forms import Required, strip
+from portal.boards.services.help import need_problems
+from portal.core.forms import Required, attach_errors, strip
 
 TAGS_HELP = _l("Separate tags with commas or spaces: 烘焙, 修家电")
 
@@ -98,6 +99,17 @@ class NeedForm(FlaskForm):
         description=_l("Held when you accept an offer; the helper gets them when you confirm."),
     )
     tags = StringField(_l("Tags"), [Optional(), Length(max=200)], filters=[strip], description=TAGS_HELP)
+
+    author = None  # the membership asking (the view sets it), for the rules of the day and bounty
+
+    def validate(self, extra_validators=None):
+        """The fields' own checks and the need's rules together (create_need checks them again)."""
+        valid = super().validate(extra_validators)
+        if self.author is None:
+            return valid
+        day = None if self.needed_on.errors else self.needed_on.data
+        bounty = None if self.bounty.errors else self.bounty.data
+        return attach_errors(self, need_problems(self.author, day, bounty)) and valid
 
 
 class OfferForm(FlaskForm):

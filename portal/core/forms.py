@@ -10,11 +10,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import abort, make_response
-from wtforms.validators import InputRequired, StopValidation
+from flask_babel import gettext as _
+from wtforms.validators import InputRequired, StopValidation, ValidationError
 
 from portal.core.db import db
 from portal.core.errors import DomainError
 from portal.core.htmx import render
+from portal.core.uploads import check_image
 
 T = TypeVar("T")
 
@@ -34,6 +36,46 @@ class Required(InputRequired):
             message = self.message or field.gettext("This field is required.")
             field.errors[:] = []
             raise StopValidation(message)
+
+
+def named(field, problem, name=None) -> str:
+    """A message that names its field (by `name`, else its label), e.g. "Photos: This file is
+    not a picture…"."""
+    return _("%(field)s: %(problem)s", field=name or field.label.text, problem=problem)
+
+
+class Pictures:
+    """A file field's uploads are pictures save_image takes (checked, not stored), at most
+    `limit` of them (None: the form counts them otherwise) together with the `kept(form)`
+    already stored; messages name the field.
+
+    The service that stores them keeps its own check (a request can skip the form)."""
+
+    def __init__(self, limit: int | None, kept: Callable[[object], int] = lambda form: 0, name=None):
+        self.limit = limit
+        self.kept = kept
+        self.name = name  # the field's name in messages, when its label says more ("Photo (optional)")
+
+    def __call__(self, form, field):
+        data = field.data if isinstance(field.data, list) else [field.data]
+        files = [f for f in data if f is not None and getattr(f, "filename", None)]
+        if self.limit is not None and len(files) + self.kept(form) > self.limit:
+            raise ValidationError(named(field, _("at most %(n)s pictures.", n=self.limit), self.name))
+        for upload in files:
+            try:
+                check_image(upload)
+            except DomainError as error:
+                raise ValidationError(named(field, error.message, self.name)) from error
+
+
+def attach_errors(form, errors: list[DomainError]) -> bool:
+    """Put each domain error beside its field, unless the field says what is wrong with it
+    already (a number that did not parse needs no rule about its size); True when none was."""
+    for error in errors:
+        field = getattr(form, error.field, None) if error.field else None
+        if field is None or not field.errors:
+            attach_error(form, error)
+    return not errors
 
 
 def attach_error(form, error: DomainError) -> None:

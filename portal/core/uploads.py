@@ -56,6 +56,29 @@ def save_image(file_storage, subdir: str) -> str:
     """
     if not SUBDIR.match(subdir):
         raise ValueError(f"bad upload folder {subdir!r}")
+    encoded, extension = _reencode(_read_picture(file_storage))
+    name = f"{secrets.token_urlsafe(16)}.{extension}"
+    folder = upload_root() / subdir
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(encoded)
+    return f"{subdir}/{name}"
+
+
+def check_image(file_storage) -> None:
+    """Refuse (DomainError with the reason) what save_image would refuse, storing nothing.
+
+    For a form's own check, so a bad picture is reported with the form's other errors; the
+    stream is rewound, so save_image can read the same upload afterwards.
+    """
+    try:
+        _read_picture(file_storage)
+    finally:
+        stream = getattr(file_storage, "stream", None)
+        if stream is not None and stream.seekable():
+            stream.seek(0)
+
+
+def _read_picture(file_storage) -> Image.Image:
     if file_storage is None or not getattr(file_storage, "filename", None):
         raise DomainError(_l("Choose a picture to upload."))
     max_bytes = _setting("UPLOAD_MAX_BYTES")
@@ -66,13 +89,7 @@ def save_image(file_storage, subdir: str) -> str:
         raise DomainError(
             _l("The picture is too large (at most %(mb)s MB).", mb=round(max_bytes / 1024 / 1024, 1))
         )
-    image = _open_picture(data, file_storage.filename)
-    encoded, extension = _reencode(image)
-    name = f"{secrets.token_urlsafe(16)}.{extension}"
-    folder = upload_root() / subdir
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(encoded)
-    return f"{subdir}/{name}"
+    return _open_picture(data, file_storage.filename)
 
 
 def _open_picture(data: bytes, filename: str) -> Image.Image:

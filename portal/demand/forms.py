@@ -6,11 +6,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DecimalField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from portal.core.forms import Required, strip
+from portal.core.errors import DomainError
+from portal.core.forms import Pictures, Required, strip
 from portal.core.inputs import database_int
-from portal.demand.services import MAX_QUANTITY
+from portal.demand.services import MAX_QUANTITY, checked_link
 from portal.groupbuy.models import CATEGORY_LABELS
 
 
@@ -47,7 +48,14 @@ class WishForm(FlaskForm):
         description=_l("A shop or a photo on the web, starting with https://"),
     )
     note = TextAreaField(_l("Anything else (optional)"), [Optional(), Length(max=1000)], filters=[strip])
-    photo = FileField(_l("Photo (optional)"))
+    photo = FileField(_l("Photo (optional)"), [Pictures(1, name=_l("Photo of the wish"))])
+
+    def validate_link(self, field):
+        """An http(s) address, as post_wish checks it again."""
+        try:
+            checked_link(field.data)
+        except DomainError as error:
+            raise ValidationError(error.message) from error
 
 
 class PlusOneForm(FlaskForm):

@@ -72,7 +72,7 @@ def checked_link(value: str) -> str:
         return ""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > 500:
-        raise DomainError(_l("Give a web address starting with http:// or https://."), "link")
+        raise DomainError(_l("Link: give a web address starting with http:// or https://."), "link")
     return value
 
 

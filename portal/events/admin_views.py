@@ -95,6 +95,7 @@ def _form_again(form, event):
 def new():
     """Create an event."""
     form = _with_choices(EventForm())
+    form.is_new = True
     if request.method == "GET":
         return _form_page(form)
     event, _promoted = commit_or_422(lambda: _save(form), lambda _error: _form_again(form, None), form)
@@ -109,6 +110,7 @@ def edit(event_id: int):
     if request.method == "GET":
         return _form_page(_with_choices(EventForm.for_event(event)), event)
     form = _with_choices(EventForm())
+    form.current_deadline = event.signup_deadline
 
     def save():
         _save(form, event)

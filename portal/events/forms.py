@@ -14,11 +14,13 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
-from portal.core.forms import Required, strip
+from portal.core.db import utcnow
+from portal.core.errors import DomainError
+from portal.core.forms import Pictures, Required, attach_errors, strip
 from portal.core.inputs import database_int
 from portal.core.localtime import from_wall_clock, to_wall_clock
 from portal.events.models import Audience, EventKind
-from portal.events.services.organising import EventData
+from portal.events.services.organising import NO_BUILDING, NO_GROUP, EventData, schedule_problems
 from portal.events.services.signups import MAX_CAPACITY, MAX_COMPANIONS
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -49,7 +51,9 @@ class EventForm(FlaskForm):
         filters=[strip],
         description=_l("What happens, what to bring, who it suits."),
     )
-    photo = FileField(_l("Photo (optional)"), description=_l("JPEG, PNG or WebP."))
+    photo = FileField(
+        _l("Photo (optional)"), [Pictures(1, name=_l("Event photo"))], description=_l("JPEG, PNG or WebP.")
+    )
     place = StringField(
         _l("Place"),
         [Required(_l("Say where it happens.")), Length(max=120)],
@@ -94,6 +98,38 @@ class EventForm(FlaskForm):
         default=0,
         description=_l("Paid at signup, refunded when cancelled."),
     )
+
+    # what the view tells: a new event must start in the future; an edited one may keep its
+    # signup deadline even once it has passed
+    is_new = False
+    current_deadline = None
+
+    def validate(self, extra_validators=None):
+        """The fields' own checks and the event's rules together, so one submit shows them all
+        (the service checks the same rules again when it saves)."""
+        valid = super().validate(extra_validators)
+
+        def parsed(field):
+            return None if field.errors else from_wall_clock(field.data)
+
+        problems = schedule_problems(
+            parsed(self.starts_at),
+            parsed(self.ends_at),
+            parsed(self.signup_deadline),
+            utcnow(),
+            new=self.is_new,
+            current_deadline=self.current_deadline,
+        )
+        chosen = {
+            Audience.BUILDING.value: (self.building_id, NO_BUILDING),
+            Audience.GROUP.value: (self.group_id, NO_GROUP),
+        }.get(self.audience.data)
+        if chosen is not None:
+            field, message = chosen
+            offered = {choice.value for choice in field.choices or []} - {0}
+            if not field.errors and field.data not in offered:
+                problems.append(DomainError(message, field.name))
+        return attach_errors(self, problems) and valid
 
     def event_data(self, photo: str | None = None) -> EventData:
         return EventData(

@@ -18,12 +18,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, NumberRange, Optional, Regexp
+from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core.forms import Required, strip
+from portal.core.db import utcnow
+from portal.core.forms import Pictures, Required, attach_errors, strip
 from portal.core.inputs import database_int, optional_int
+from portal.core.localtime import from_wall_clock
 from portal.groupbuy.models import CATEGORY_LABELS
+from portal.groupbuy.services.buys import MAX_PHOTOS, NO_BATCH, NO_POINT, schedule_problems
 
 
 def cents(value: Decimal | None) -> int | None:
@@ -98,9 +101,45 @@ class BuyForm(FlaskForm):
         validate_choice=False,  # the service checks the leader may sell it
         description=_l("Link the buy to a supplier's batch: its journey and reviews show on the buy."),
     )
-    photos = MultipleFileField(_l("Photos"), description=_l("Up to 6 pictures (JPEG, PNG or WebP)."))
+    photos = MultipleFileField(
+        _l("Photos"),
+        [Pictures(MAX_PHOTOS, kept=lambda form: form.kept_photos)],
+        description=_l("Up to 6 pictures (JPEG, PNG or WebP)."),
+    )
     # what the buy is opened from (e.g. "wish:12"), announced with buy_opened; groupbuy ignores it
     source = HiddenField(validators=[Optional(), Regexp(r"^[a-z]{1,20}:\d{1,12}$")])
+
+    kept_photos = 0  # the photos the buy has already (editing)
+
+    # the view sets the choices to the community's active points and the batches the leader
+    # may sell; the service checks both again when it saves
+    def validate_pickup_points(self, field):
+        offered = {choice.value for choice in field.choices or []}
+        if not field.data or not set(field.data) <= offered:
+            raise ValidationError(NO_POINT)
+
+    def validate_batch(self, field):
+        offered = {choice.value for choice in field.choices or []}
+        if field.data is not None and field.data not in offered:
+            raise ValidationError(NO_BATCH)
+
+    def validate(self, extra_validators=None):
+        """The fields' own checks and the buy's rules together, so one submit shows them all."""
+        valid = super().validate(extra_validators)
+
+        def parsed(field):
+            return None if field.errors else field.data
+
+        problems = schedule_problems(
+            utcnow(),
+            from_wall_clock(parsed(self.deadline)),
+            from_wall_clock(parsed(self.pickup_from)),
+            from_wall_clock(parsed(self.pickup_until)),
+            parsed(self.min_quantity),
+            parsed(self.stock_cap),
+            parsed(self.per_person_limit),
+        )
+        return attach_errors(self, problems) and valid
 
 
 # the fields another page may fill in for a leader by linking to the new-buy form with them

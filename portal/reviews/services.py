@@ -59,7 +59,8 @@ def refusal(order: Order, now=None):
     return None
 
 
-def _stars(value) -> int:
+def checked_stars(value) -> int:
+    """1–5 from what was posted; anything else is refused beside the field."""
     try:
         stars = int(value)
     except (TypeError, ValueError):
@@ -78,7 +79,7 @@ def write_review(author: Membership, order: Order, stars, text: str = "", photos
         raise DomainError(reason)
     if review_of_order(order.id) is not None:
         raise DomainError(_l("You have reviewed this order already."))
-    stars = _stars(stars)
+    stars = checked_stars(stars)
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
         raise DomainError(_l("At most %(n)s characters.", n=MAX_TEXT), "text")

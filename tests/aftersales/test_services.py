@@ -97,7 +97,7 @@ def test_quantity_never_passes_what_was_collected(world):
     reported(world, 3)
     with pytest.raises(DomainError) as refused:
         sv.report(world.order, world.resident.user, reason="missing", quantity=2)
-    assert "At most 1" in str(refused.value.message)
+    assert "at most 1" in str(refused.value.message)
     db.session.rollback()
     reported(world, 1)
     assert not sv.may_report(world.order)

@@ -57,10 +57,22 @@ def test_every_error_at_once_with_422(world, auth):
     )
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    assert "Choose what is wrong." in body
-    assert "At most 2" in body
-    assert "Add at least one photo for fresh food." in body
+    assert "What is wrong: choose one." in body
+    assert "How many: at most 2" in body
+    assert "Photos: add at least one for fresh food." in body
     assert "<html" not in body
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    # a file that is no picture is said in the same 422 as the rest
+    response = client.post(
+        f"/aftersales/orders/{fresh.id}/report",
+        data={"reason": "", "quantity": "9", "photos": (io.BytesIO(b"%PDF-1.4 nope"), "receipt.pdf")},
+        content_type="multipart/form-data",
+        headers=HX,
+    )
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    for text in ("What is wrong: choose one.", "How many: at most 2", "Photos: This file is not a picture"):
+        assert text in body, text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
 

@@ -166,6 +166,23 @@ def test_a_request_beyond_the_balance_is_refused(auth, hood):
     assert response.status_code == 422 and "do not have that many points" in response.get_data(as_text=True)
 
 
+def test_a_need_shows_every_broken_rule_at_once_and_posts_nothing(auth, hood, htmx):
+    """No text, a day that has passed and a bounty beyond the balance: one 422 says all three."""
+    a, people = hood
+    liu = people["liu"]
+    yesterday = (localtime.today() - timedelta(days=1)).isoformat()
+    too_much = str(points.balance(liu.user_id, a.id) + 1)
+    response = auth.login(liu.user).post(
+        "/boards/help", data={"what": "", "needed_on": yesterday, "bounty": too_much}, headers=htmx
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    said = ("Say what you need.", "Day: it has passed.", "Points bounty: you do not have that many points.")
+    for text in said:
+        assert text in page, text
+    assert db.session.scalar(db.select(db.func.count()).select_from(HelpNeed)) == 0
+
+
 def test_help_day_need_offer_accept_complete_points(auth, hood, htmx):
     a, people = hood
     wang, zhang, liu = (auth.login(people[n].user) for n in ("wang", "zhang", "liu"))

@@ -387,6 +387,18 @@ def test_posting_a_wish_shows_every_error_at_once(world, auth):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert page.count("field-error") >= 3
+    # the link's rule and a file that is no picture come with the fields' own errors
+    response = wang.post(
+        "/demand/new",
+        data={"title": "", "link": "ftp://x.y/z", "photo": (io.BytesIO(b"%PDF-1.4"), "a.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Link: give a web address starting with http:// or https://." in page
+    assert "Photo of the wish: This file is not a picture (JPEG, PNG or WebP)." in page
+    assert 'id="title-error"' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Wish)) == 0
     response = wang.post(
         "/demand/new", data={"title": "土鸡蛋", "quantity": "2", "link": "ftp://x.y/z", "category": "fresh"}
     )

@@ -178,6 +178,37 @@ def test_admin_creates_with_photo_and_bad_input_is_422(auth, town):
     assert event.community_id == community.id
 
 
+def test_one_submit_shows_every_rule_the_event_breaks_and_creates_nothing(auth, town):
+    """A start in the past, an end before it, signing up closing after the start, no building
+    chosen for a building's event and a photo that is no picture: all in the one 422."""
+    _community, admin, _volunteer, _resident = town
+    start = utcnow() - timedelta(hours=2)
+    data = {
+        "kind": "event", "title": "农场探访", "description": "", "place": "东门集合",
+        "starts_at": local_input(start), "ends_at": local_input(start - timedelta(hours=1)),
+        "signup_deadline": local_input(start + timedelta(hours=1)),
+        "capacity": "12", "max_companions": "2", "audience": "building", "building_id": "0",
+        "group_id": "0", "points_cost": "0",
+        "photo": (io.BytesIO(b"%PDF-1.4 nope"), "poster.pdf"),
+    }
+    client = auth.login(admin.user)
+    response = client.post(
+        "/events/new", data=data, content_type="multipart/form-data",
+        headers={**HX, "Accept-Language": "en"},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    for text in (
+        "Starts: must be in the future.",
+        "Ends: must be after the start.",
+        "Signing up closes: must be before the event starts.",
+        "Building: choose the building the event is for.",
+        "Event photo: This file is not a picture (JPEG, PNG or WebP).",
+    ):
+        assert text in page, text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
+
+
 def test_admin_edit_moves_and_tells_people(auth, town):
     _community, admin, _volunteer, resident = town
     event = make_event(admin)

@@ -52,7 +52,7 @@ def test_a_batch_of_another_supplier_is_refused_and_nothing_is_opened(world, aut
     before = db.session.scalar(db.select(db.func.count()).select_from(GroupBuy))
     response = auth.login(world.leader.user).post("/groupbuy/new", data=buy_form(world, batch=str(theirs.id)))
     assert response.status_code == 422
-    assert "Choose a batch of a supplier you may sell." in response.get_data(as_text=True)
+    assert "Product batch: choose a batch of a supplier you may sell." in response.get_data(as_text=True)
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count()).select_from(GroupBuy)) == before
 

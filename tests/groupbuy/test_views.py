@@ -90,6 +90,76 @@ def test_bad_buy_form_is_422_with_errors_beside_fields_and_nothing_stored(world,
     assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupBuy)) == 0
 
 
+def _field_errors(page: str, name: str) -> str:
+    """The error text the form shows beside the field `name` (its wrapper up to the next one)."""
+    part = page.split(f'name="{name}"', 1)[1]
+    return " ".join(re.findall(r'class="field-error"[^>]*>([^<]*)<', part.split('name="', 1)[0]))
+
+
+def test_one_submit_shows_every_rule_the_buy_breaks_and_opens_nothing(world, auth):
+    """A past deadline, a reversed pickup window, no pickup point and a non-image photo: all four
+    come back in the one 422, each beside its field and naming it, in both languages."""
+    now = utcnow()
+    data = buy_form(
+        world,
+        deadline=local(now - timedelta(hours=1)),
+        pickup_from=local(now + timedelta(days=2, hours=8)),
+        pickup_until=local(now + timedelta(days=2)),
+        pickup_points=[],
+    )
+    data["photos"] = [(io.BytesIO(b"%PDF-1.4 nope"), "menu.pdf")]
+    client = auth.login(world.leader.user)
+    response = client.post("/groupbuy/new", data=data, content_type="multipart/form-data", headers=HX)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="gb-buy-form"' in page and "<html" not in page
+    assert "Order deadline: must be in the future." in _field_errors(page, "deadline")
+    assert "Pickup until: must be later than pickup from." in _field_errors(page, "pickup_until")
+    assert "Pickup points: choose at least one pickup point of this community." in page
+    assert "Photos: This file is not a picture (JPEG, PNG or WebP)." in _field_errors(page, "photos")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupBuy)) == 0
+
+    data["photos"] = [(io.BytesIO(b"%PDF-1.4 nope"), "menu.pdf")]
+    zh = client.post(
+        "/groupbuy/new",
+        data=data,
+        content_type="multipart/form-data",
+        headers={**HX, "Accept-Language": "zh-CN"},
+    )
+    page = zh.get_data(as_text=True)
+    assert zh.status_code == 422
+    shown = ("截单时间已过：请选择将来的时间。", "自提截止：须晚于自提开始。", "自提点：请至少", "商品图片：")
+    for text in shown:
+        assert text in page, text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupBuy)) == 0
+
+
+def test_the_service_still_refuses_what_skips_the_form(world, in_request):
+    """The rules stay the service's guard: a caller that never saw the form gets a DomainError."""
+    from portal.core.errors import DomainError
+    from portal.groupbuy.services.buys import BuyInput, create_buy
+
+    now = utcnow()
+    data = BuyInput(
+        title="桃",
+        unit="箱",
+        unit_price_cents=100,
+        min_quantity=1,
+        deadline=now + timedelta(days=1),
+        pickup_from=now + timedelta(days=3),
+        pickup_until=now + timedelta(days=2),
+        pickup_point_ids=[world.point.id],
+    )
+    try:
+        create_buy(world.leader, data)
+    except DomainError as error:
+        assert error.field == "pickup_until"
+    else:
+        raise AssertionError("a reversed pickup window was accepted")
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupBuy)) == 0
+
+
 def test_listing_filters_and_progress(world, auth):
     buy = make_buy(world.leader, [world.point], title="土鸡蛋", category="local", min_quantity=4)
     soon = make_buy(

@@ -175,7 +175,7 @@ def test_more_than_three_photos_or_a_non_picture_are_refused(app, auth, town):
     first, second = town.residents[:2]
     _buy, orders = collected_orders(town, [first, second])
     four = post(auth, first, orders[first.user_id], photos=[picture(f"p{i}.png") for i in range(4)])
-    assert four.status_code == 422 and "At most 3 photos" in four.get_data(as_text=True)
+    assert four.status_code == 422 and "Review photos: at most 3 pictures." in four.get_data(as_text=True)
     fake = post(
         auth,
         second,
@@ -186,6 +186,20 @@ def test_more_than_three_photos_or_a_non_picture_are_refused(app, auth, town):
     assert reviews() == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewPhoto)) == 0
     assert not list((Path(app.config["UPLOAD_FOLDER"]) / "reviews").glob("*"))  # the good one went too
+
+
+def test_stars_out_of_range_and_a_non_picture_are_said_in_one_422(app, auth, town):
+    town.trust_all(app)
+    resident = town.residents[0]
+    _buy, orders = collected_orders(town, [resident])
+    response = post(
+        auth, resident, orders[resident.user_id], stars=9, photos=[(io.BytesIO(b"%PDF-1.4 nope"), "x.png")]
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Give one to five stars." in page
+    assert "Review photos: This file is not a picture (JPEG, PNG or WebP)." in page
+    assert reviews() == []
 
 
 def test_the_collected_order_page_offers_the_review(app, auth, town):

@@ -136,6 +136,19 @@ def test_bad_input_is_422_with_the_error_in_place_and_nothing_stored(offered, ht
     assert (row.score, row.comment, row.answered_at, row.dismissed_at) == (None, None, None, None)
 
 
+def test_a_score_out_of_range_and_a_long_comment_are_both_said_in_one_422(offered, htmx):
+    client, offer, _order, _html = offered
+    response = client.post(
+        f"/surveys/{offer.id}/answer", data={"score": "11", "comment": "长" * (MAX_COMMENT + 1)}, headers=htmx
+    )
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Choose a number from 0 to 10." in body and f"At most {MAX_COMMENT} characters." in body
+    assert body.count('class="field-error"') == 2
+    row = stored(offer)
+    assert (row.score, row.comment, row.answered_at) == (None, None, None)
+
+
 def test_a_refused_answer_keeps_what_was_typed(offered, htmx):
     client, offer, _order, _html = offered
     body = client.post(

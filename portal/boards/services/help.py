@@ -28,6 +28,19 @@ from portal.notifications.services import notify
 from portal.points import services as points
 
 
+def need_problems(author: Membership, needed_on: date | None, bounty: int | None) -> list[DomainError]:
+    """Every rule a need's day and bounty break (None takes part in none), beside its field:
+    the form shows them all at once, create_need refuses the first."""
+    problems = []
+    if needed_on is not None and needed_on < localtime.today():
+        problems.append(DomainError(_l("Day: it has passed."), "needed_on"))
+    elif needed_on is not None and needed_on > localtime.today() + timedelta(days=365):
+        problems.append(DomainError(_l("Day: at most a year ahead."), "needed_on"))
+    if bounty and bounty > points.balance(author.user_id, author.community_id):
+        problems.append(DomainError(_l("Points bounty: you do not have that many points."), "bounty"))
+    return problems
+
+
 def create_need(
     author: Membership,
     what: str,
@@ -41,13 +54,10 @@ def create_need(
     """Ask for help on a day: what, when, where, and optionally a points bounty for the helper."""
     if needed_on is None:
         raise DomainError(_l("Choose the day."), "needed_on")
-    if needed_on < localtime.today():
-        raise DomainError(_l("The day has passed."), "needed_on")
-    if needed_on > localtime.today() + timedelta(days=365):
-        raise DomainError(_l("At most a year ahead."), "needed_on")
     amount = points_amount(bounty, "bounty")
-    if amount > points.balance(author.user_id, author.community_id):
-        raise DomainError(_l("You do not have that many points."), "bounty")
+    problems = need_problems(author, needed_on, amount)
+    if problems:
+        raise problems[0]
     details = checked_text(details, "details", 2000, required=False)
     need = HelpNeed(
         community_id=author.community_id,

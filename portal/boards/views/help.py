@@ -63,6 +63,7 @@ def need_create():
     """Post a need: what, when, where, optional points bounty."""
     me = current_membership()
     form = NeedForm()
+    form.author = me
 
     def save():
         tags = parse_tags(form.tags.data, limit=5, field="tags")

@@ -56,12 +56,53 @@ class EventData:
     photo: str | None = None  # None: keep the current one
 
 
+STARTS_PAST = _l("Starts: must be in the future.")
+ENDS_BEFORE_START = _l("Ends: must be after the start.")
+SIGNUP_AFTER_START = _l("Signing up closes: must be before the event starts.")
+SIGNUP_PAST = _l("Signing up closes: cannot be in the past.")
+NO_BUILDING = _l("Building: choose the building the event is for.")
+NO_GROUP = _l("Mutual-aid group: choose the group the event is for.")
+
+
+def schedule_problems(
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    signup_deadline: datetime | None,
+    now: datetime | None = None,
+    new: bool = False,
+    current_deadline: datetime | None = None,
+) -> list[DomainError]:
+    """Every broken rule among an event's times, each beside its field; a time that is None
+    (missing, or it did not parse) takes part in no rule, nor does `now` when it is None.
+
+    A new event starts in the future; a deadline set (or moved) must still be ahead, one already
+    past would close signing up the moment the event is saved (a deadline left as it was,
+    `current_deadline`, may have passed). The form shows them all; the service refuses the first."""
+    problems = []
+    if new and now is not None and starts_at is not None and starts_at <= now:
+        problems.append(DomainError(STARTS_PAST, "starts_at"))
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        problems.append(DomainError(ENDS_BEFORE_START, "ends_at"))
+    if signup_deadline is not None and starts_at is not None and signup_deadline > starts_at:
+        problems.append(DomainError(SIGNUP_AFTER_START, "signup_deadline"))
+    elif (
+        signup_deadline is not None
+        and now is not None
+        and signup_deadline != current_deadline
+        and signup_deadline <= now
+    ):
+        problems.append(DomainError(SIGNUP_PAST, "signup_deadline"))
+    return problems
+
+
+def _refuse_first(problems: list[DomainError]) -> None:
+    if problems:
+        raise problems[0]
+
+
 def check_data(community_id: int, data: EventData) -> None:
     """Refuse inconsistent event data (DomainError naming the field)."""
-    if data.ends_at <= data.starts_at:
-        raise DomainError(_l("The end must come after the start."), "ends_at")
-    if data.signup_deadline is not None and data.signup_deadline > data.starts_at:
-        raise DomainError(_l("Signing up must close before the event starts."), "signup_deadline")
+    _refuse_first(schedule_problems(data.starts_at, data.ends_at, data.signup_deadline))
     if not 1 <= data.capacity <= MAX_CAPACITY:
         raise DomainError(_l("Between 1 and %(n)s places.", n=MAX_CAPACITY), "capacity")
     if not 0 <= data.max_companions <= MAX_COMPANIONS:
@@ -73,11 +114,11 @@ def check_data(community_id: int, data: EventData) -> None:
     if data.audience == Audience.BUILDING:
         building = db.session.get(Building, data.building_id) if data.building_id else None
         if building is None or building.community_id != community_id:
-            raise DomainError(_l("Choose the building the event is for."), "building_id")
+            raise DomainError(NO_BUILDING, "building_id")
         data.group_id = None
     elif data.audience == Audience.GROUP:
         if data.group_id not in {gid for gid, _name in groups_of_community(community_id)}:
-            raise DomainError(_l("Choose the mutual-aid group the event is for."), "group_id")
+            raise DomainError(NO_GROUP, "group_id")
         data.building_id = None
     elif data.audience == Audience.COMMUNITY:
         data.building_id = data.group_id = None
@@ -88,9 +129,7 @@ def check_data(community_id: int, data: EventData) -> None:
 def create_event(membership: Membership, data: EventData, now: datetime) -> Event:
     """A new event in the admin's community."""
     check_data(membership.community_id, data)
-    if data.starts_at <= now:
-        raise DomainError(_l("The event must start in the future."), "starts_at")
-    _check_deadline(data, now)
+    _refuse_first(schedule_problems(data.starts_at, data.ends_at, data.signup_deadline, now, new=True))
     event = Event(
         community_id=membership.community_id,
         created_by_id=membership.user_id,
@@ -105,13 +144,6 @@ def create_event(membership: Membership, data: EventData, now: datetime) -> Even
     db.session.add(event)
     db.session.flush()
     return event
-
-
-def _check_deadline(data: EventData, now: datetime, current: datetime | None = None) -> None:
-    """A deadline set (or moved) must still be ahead: one already past would close signing up
-    the moment the event is saved. A deadline left as it was may have passed."""
-    if data.signup_deadline is not None and data.signup_deadline != current and data.signup_deadline <= now:
-        raise DomainError(_l("Signing up cannot close in the past."), "signup_deadline")
 
 
 def _apply(event: Event, data: EventData) -> None:
@@ -132,7 +164,11 @@ def update_event(event: Event, data: EventData, now: datetime) -> list[Signup]:
     if event.is_cancelled:
         raise DomainError(_l("This event was cancelled."))
     check_data(event.community_id, data)
-    _check_deadline(data, now, current=event.signup_deadline)
+    _refuse_first(
+        schedule_problems(
+            data.starts_at, data.ends_at, data.signup_deadline, now, current_deadline=event.signup_deadline
+        )
+    )
     if data.points_cost != event.points_cost and _has_live_signups(event):
         raise DomainError(_l("The points cost cannot change once people have signed up."), "points_cost")
     moved = (data.starts_at, data.ends_at, data.place) != (event.starts_at, event.ends_at, event.place)

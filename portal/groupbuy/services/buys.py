@@ -51,24 +51,55 @@ def buy_link(buy_id: int) -> str:
     return f"/groupbuy/{buy_id}"
 
 
+def schedule_problems(
+    now: datetime,
+    deadline: datetime | None,
+    pickup_from: datetime | None,
+    pickup_until: datetime | None,
+    min_quantity: int | None = None,
+    stock_cap: int | None = None,
+    per_person_limit: int | None = None,
+) -> list[DomainError]:
+    """Every broken rule among a buy's times and quantities, each beside its field (a value
+    that is None, because it is missing or did not parse, takes part in no rule).
+
+    The form shows them all at once; the service refuses the first (its guard)."""
+    problems = []
+    if deadline is not None and deadline <= now:
+        problems.append(DomainError(_l("Order deadline: must be in the future."), "deadline"))
+    if pickup_from is not None and deadline is not None and pickup_from < deadline:
+        problems.append(DomainError(_l("Pickup from: must be after the order deadline."), "pickup_from"))
+    if pickup_until is not None and pickup_from is not None and pickup_until <= pickup_from:
+        problems.append(DomainError(_l("Pickup until: must be later than pickup from."), "pickup_until"))
+    if stock_cap is not None and min_quantity is not None and stock_cap < min_quantity:
+        problems.append(DomainError(_l("Stock: cannot be smaller than the minimum to succeed."), "stock_cap"))
+    if per_person_limit is not None and stock_cap is not None and per_person_limit > stock_cap:
+        problems.append(DomainError(_l("Limit per person: cannot exceed the stock."), "per_person_limit"))
+    return problems
+
+
+NO_POINT = _l("Pickup points: choose at least one pickup point of this community.")
+NO_BATCH = _l("Product batch: choose a batch of a supplier you may sell.")
+
+
 def _check_input(data: BuyInput, community_id: int, leader_id: int, now: datetime) -> list[PickupPoint]:
     if data.category not in set(Category):
         raise DomainError(_l("Choose a category."), "category")
-    if data.deadline <= now:
-        raise DomainError(_l("The deadline must be in the future."), "deadline")
-    if data.pickup_from < data.deadline:
-        raise DomainError(_l("Pickup can start only after the deadline."), "pickup_from")
-    if data.pickup_until <= data.pickup_from:
-        raise DomainError(_l("The pickup window must end after it starts."), "pickup_until")
-    if data.stock_cap is not None and data.stock_cap < data.min_quantity:
-        raise DomainError(_l("The stock cannot be smaller than the minimum to succeed."), "stock_cap")
-    limit, cap = data.per_person_limit, data.stock_cap
-    if limit is not None and cap is not None and limit > cap:
-        raise DomainError(_l("The limit per person cannot exceed the stock."), "per_person_limit")
+    problems = schedule_problems(
+        now,
+        data.deadline,
+        data.pickup_from,
+        data.pickup_until,
+        data.min_quantity,
+        data.stock_cap,
+        data.per_person_limit,
+    )
+    if problems:
+        raise problems[0]
     if len(data.photos) > MAX_PHOTOS:
         raise DomainError(_l("At most %(n)s photos.", n=MAX_PHOTOS), "photos")
     if data.batch_id is not None and not may_use_batch(leader_id, community_id, data.batch_id):
-        raise DomainError(_l("Choose a batch of a supplier you may sell."), "batch")
+        raise DomainError(NO_BATCH, "batch")
     points = list(
         db.session.scalars(
             sa.select(PickupPoint).where(
@@ -79,7 +110,7 @@ def _check_input(data: BuyInput, community_id: int, leader_id: int, now: datetim
         )
     )
     if not points or len(points) != len(set(data.pickup_point_ids)):
-        raise DomainError(_l("Choose at least one pickup point of this community."), "pickup_points")
+        raise DomainError(NO_POINT, "pickup_points")
     return points
 
 

@@ -26,6 +26,7 @@ from portal.trace.buying import batch_label, usable_batches
 
 def _buy_form(community_id: int, leader_id: int, buy: GroupBuy | None = None, **kwargs) -> BuyForm:
     form = BuyForm(**kwargs)
+    form.kept_photos = len(buy.photos) if buy else 0
     form.pickup_points.choices = [SelectChoice(p.id, p.name) for p in points_of(community_id)]
     batches = usable_batches(leader_id, community_id, keep=buy.batch_id if buy else None)
     form.batch.choices = [SelectChoice("", _("— No batch —"))] + [
