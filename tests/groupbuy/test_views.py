@@ -4,18 +4,19 @@ import base64
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from PIL import Image
 
 from portal.core.db import db, utcnow
-from portal.core.localtime import to_wall_clock
+from portal.core.localtime import from_wall_clock, to_wall_clock, today
 from portal.core.masking import mask_phone
 from portal.groupbuy.models import BuyStatus, GroupBuy, Order, OrderStatus
 from portal.groupbuy.services.closing import close_buy
 from portal.groupbuy.services.fulfilment import mark_arrived
 from portal.groupbuy.services.joining import join_buy
+from portal.pickup.models import PickupPoint, PickupSlot
 from tests.groupbuy.helpers import make_buy, make_point, notifications, order_rows, pass_deadline, state
 
 HX = {"HX-Request": "true"}
@@ -294,6 +295,47 @@ def test_slot_booking_page(world, auth):
         f"/groupbuy/orders/{order.id}/slot", data={"slot": "2020-01-01T00:00:00+00:00"}, headers=HX
     )
     assert response.status_code == 422
+
+
+def test_past_and_closed_slots_are_neither_offered_nor_booked(world, auth):
+    world.point.slot_capacity, world.point.slot_minutes = 2, 60
+    world.point.opening_hours = "每天 08:00–20:00"
+    buy = _arrived(world)
+    buy.pickup_from, buy.pickup_until = utcnow() - timedelta(days=2), utcnow() + timedelta(days=2)
+    db.session.commit()
+    order = order_rows(buy.id)[0]
+    client = auth.login(order.user)
+    page = client.get(f"/groupbuy/orders/{order.id}").get_data(as_text=True)
+    offered = [datetime.fromisoformat(s) for s in re.findall(r'name="slot" value="([^"]+)"', page)]
+    assert offered and all(s + timedelta(hours=1) > utcnow() for s in offered)
+    assert all(8 <= to_wall_clock(s).hour < 20 for s in offered)
+    yesterday, tomorrow = today() - timedelta(days=1), today() + timedelta(days=1)
+    assert from_wall_clock(datetime.combine(tomorrow, time(10))) in offered
+    refused = {
+        from_wall_clock(datetime.combine(yesterday, time(10))): "This pickup time has passed",
+        from_wall_clock(datetime.combine(tomorrow, time(4))): "closed at this time (open 每天 08:00–20:00)",
+        from_wall_clock(datetime.combine(tomorrow, time(19, 30))): "Choose one of the offered times",
+    }
+    for start, message in refused.items():
+        assert start not in offered
+        response = client.post(
+            f"/groupbuy/orders/{order.id}/slot", data={"slot": start.isoformat()}, headers=HX
+        )
+        text = response.get_data(as_text=True)
+        assert response.status_code == 422 and message in text and "field-error" in text
+    assert state(buy.id) and db.session.get(Order, order.id).slot_id is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PickupSlot)) == 0
+
+
+def test_slots_follow_a_pickup_points_hours_as_typed(world, auth):
+    admin = auth.login(world.admin.user)
+    fields = {"name": "5栋门岗", "kind": "station", "slot_capacity": "4", "slot_minutes": "30", "active": "y"}
+    response = admin.post("/pickup/points/new", data={**fields, "opening_hours": "问团长"}, headers=HX)
+    assert response.status_code == 422
+    assert "Write the opening hours with times" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(PickupPoint).where(PickupPoint.name == "5栋门岗")) is None
+    response = admin.post("/pickup/points/new", data={**fields, "opening_hours": "工作日 18:00–21:00"})
+    assert response.status_code == 303
 
 
 def test_edit_and_cancel_pages(world, auth):
