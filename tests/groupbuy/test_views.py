@@ -202,6 +202,41 @@ def test_leader_marks_arrived_and_verifies_by_code(world, auth):
     assert again.status_code == 422
 
 
+def test_a_collected_code_typed_again_says_when_and_by_whom(world, auth):
+    buy = _arrived(world)
+    mark_arrived(buy)
+    db.session.commit()
+    order = order_rows(buy.id)[0]
+    code = order.pickup_code
+    admin = auth.login(world.admin.user)
+    handed = admin.post("/pickup/collect", data={"point": world.point.id, "code": code}, headers=HX)
+    assert handed.status_code == 200
+    collected = state(buy.id) and db.session.get(Order, order.id)
+    assert collected.status == OrderStatus.COLLECTED and collected.pickup_code is None
+    leader = auth.login(world.leader.user)
+    for path in ("/pickup/verify", "/pickup/collect"):
+        typed = {"point": world.point.id, "code": f"{code[:4]} {code[4:]}"}
+        again = leader.post(path, data=typed, headers=HX)
+        page = again.get_data(as_text=True)
+        assert again.status_code == 422 and "This code was used already" in page
+        assert f"Collected already: {order.reference}" in page
+        shown = to_wall_clock(collected.collected_at)
+        assert f"Collected {shown:%b} {shown.day} {shown:%H:%M}" in page  # the community's clock
+        assert "handed over by 周**" in page and "王**" in page  # masked, as the staff policy says
+        assert "周经理" not in page and "王阿姨" not in page
+    in_zh = {**HX, "Accept-Language": "zh"}
+    zh = leader.post("/pickup/verify", data={"point": world.point.id, "code": code}, headers=in_zh)
+    zh = zh.get_data(as_text=True)
+    assert f"已领取：{order.reference}" in zh and f"{shown.month}月{shown.day}日 {shown:%H:%M}" in zh
+    assert state(buy.id) and db.session.get(Order, order.id).collected_by_id == world.admin.user_id
+    other = make_point(world.community, name="南门便利店")
+    elsewhere = leader.post("/pickup/verify", data={"point": other.id, "code": code}, headers=HX)
+    assert elsewhere.status_code == 422
+    assert "No open order has this code here" in elsewhere.get_data(as_text=True)
+    outsider = auth.login(world.residents[1].user)
+    assert outsider.post("/pickup/verify", data={"point": world.point.id, "code": code}).status_code == 403
+
+
 def test_leader_verifies_by_opening_the_qr_link(world, auth):
     from portal.groupbuy.services.pickup_codes import qr_token
 
