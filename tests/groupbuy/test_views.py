@@ -315,6 +315,39 @@ def test_workbench_picklist_csv_and_paid(world, auth, make):
     assert resident.get("/groupbuy/workbench").status_code == 403
 
 
+def test_pick_lists_by_building(world, auth, make):
+    shop = make_point(world.community, "南门便利店", kind="shop")
+    buy = make_buy(world.leader, [world.point, shop], min_quantity=2)
+    wang, zhang, liu = (m.user for m in world.residents)  # in 1栋, 3栋, 5栋
+    late = make.member(world.community, make.user("赵大爷"), building_index=0)  # 1栋 too
+    for user, point in ((liu, world.point), (zhang, shop), (wang, shop), (late.user, world.point)):
+        join_buy(user, buy, 2 if user is wang else 1, pickup_point_id=point.id)
+    db.session.commit()
+    pass_deadline(buy)
+    close_buy(buy.id)
+    db.session.commit()
+    leader = auth.login(world.leader.user)
+    buildings = {b.name: b for b in world.community.buildings}
+    url = f"/groupbuy/workbench/picklist?buy={buy.id}"
+
+    page = leader.get(f"{url}&by=building").get_data(as_text=True)
+    assert re.findall(r"<h2>🏢 (\S+) ", page) == ["1栋", "3栋", "5栋"]  # the community's order
+    first = page.split("<h2>🏢 1栋")[1].split("<h2>🏢")[0]
+    assert "南门便利店" in first and "3栋自提点" in first and "阳山水蜜桃: <strong>3</strong>" in first
+    assert 'value="building" selected' in page
+
+    only = leader.get(f"{url}&building={buildings['3栋'].id}").get_data(as_text=True)
+    refs = set(re.findall(rf"GB{buy.id}-\d+", only))
+    assert refs == {o.reference for o in order_rows(buy.id) if o.user_id == zhang.id}
+    assert re.findall(r"<h2>📍 (\S+) ", only) == ["南门便利店"]  # still per point, of that building
+    assert "阳山水蜜桃: <strong>1</strong>" in only
+
+    both = leader.get(f"{url}&building={buildings['1栋'].id}&point={shop.id}&by=building")
+    refs = set(re.findall(rf"GB{buy.id}-\d+", both.get_data(as_text=True)))
+    assert refs == {o.reference for o in order_rows(buy.id) if o.user_id == wang.id}
+    assert leader.get(f"{url}&by=nonsense&building=x").status_code == 200  # read as the default
+
+
 def test_slot_booking_page(world, auth):
     world.point.slot_capacity = 2
     db.session.commit()
