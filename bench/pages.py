@@ -60,6 +60,8 @@ PAGES = [
     Page("a buy's orders (big)", "leader", "/groupbuy/{big_buy}/orders"),
     Page("pick list: all buys", "leader", "/groupbuy/workbench/picklist"),
     Page("pick list: one point", "leader", "/groupbuy/workbench/picklist?point={points_station}"),
+    Page("pick list: per building", "leader", "/groupbuy/workbench/picklist?by=building"),
+    Page("pick list: one building", "leader", "/groupbuy/workbench/picklist?building={first_building}"),
     Page("orders CSV (big)", "leader", "/groupbuy/{big_buy}/orders.csv", export=True),
     Page("verify a pickup", "leader", "/pickup/verify"),
     # an admin

@@ -186,6 +186,7 @@ class Builder(PeopleRows, BuyRows, LifeRows):
             community=self.community_id,
             profile=neighbour["membership_id"],
             points_station=self.points["station"],
+            first_building=self.units[0][0],
             resident_membership=resident_m,
             door_q=self.phones["resident"][-1],  # the door list's search: the last digit of a mobile
             admin_membership=self.personas["admin"][1],

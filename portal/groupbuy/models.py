@@ -182,6 +182,7 @@ class Order(db.Model):
         sa.Index("ix_group_orders_point_status", "pickup_point_id", "status", "code_issued_at"),  # kiosk
         sa.Index("ix_group_orders_community_created", "community_id", "created_at"),  # the dashboard
         sa.Index("ix_group_orders_community_collected", "community_id", "collected_at"),  # the dashboard
+        sa.Index("ix_group_orders_point_collected_code", "pickup_point_id", "collected_code"),  # 核销 again
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,6 +203,9 @@ class Order(db.Model):
     collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     collected_via: Mapped[str] = mapped_column(sa.String(16), default="")
     collected_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # the code it was collected with (spent: never valid again), so that typing it once more
+    # at the point says when and by whom it was handed over
+    collected_code: Mapped[str | None] = mapped_column(sa.String(8))
     delegate_user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

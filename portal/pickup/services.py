@@ -13,8 +13,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from portal.community.models import Membership, MembershipStatus
-from portal.core.db import db
+from portal.core.db import db, utcnow
 from portal.core.errors import DomainError
+from portal.core.localtime import local
+from portal.pickup.hours import OpeningHours
+from portal.pickup.hours import parse as parse_hours
 from portal.pickup.models import PickupKind, PickupPoint, PickupSlot
 
 MAX_SLOTS = 48  # slots offered in one pickup window (PICKUP_MAX_SLOTS)
@@ -45,6 +48,13 @@ def save_point(point: PickupPoint, **fields) -> PickupPoint:
         raise DomainError(_l("Another pickup point has this name."), "name")
     if fields["kind"] not in set(PickupKind):
         raise DomainError(_l("Choose what kind of pickup point this is."), "kind")
+    with_slots = fields["kind"] != PickupKind.LOCKER and (fields.get("slot_capacity") or 0) > 0
+    hours = (fields.get("opening_hours") or "").strip()
+    if with_slots and hours and parse_hours(hours) is None:
+        raise DomainError(
+            _l("Write the opening hours with times, like 每天 08:00–20:00: pickup times follow them."),
+            "opening_hours",
+        )
     host_id = fields.pop("host_user_id", None)
     if host_id is not None and not _is_member(host_id, point.community_id):
         raise DomainError(_l("The host must be a member of this community."), "host")
@@ -74,21 +84,68 @@ def _is_member(user_id: int, community_id: int) -> bool:
 # --- time slots ---------------------------------------------------------------------------
 
 
+def _step(point: PickupPoint) -> timedelta:
+    return timedelta(minutes=max(point.slot_minutes, 5))
+
+
+def _aligned(moment: datetime, step: timedelta) -> datetime:
+    """The first slot start at or after `moment`: on the hour, the half hour, … ."""
+    minutes = step.total_seconds() / 60
+    offset = moment.timestamp() / 60 % minutes
+    if not offset:
+        return moment
+    return (moment + timedelta(minutes=minutes - offset)).replace(second=0, microsecond=0)
+
+
+def on_slot_grid(point: PickupPoint, window_from: datetime, window_until: datetime, starts_at) -> bool:
+    """Whether `starts_at` (an aware time, or anything a form sent) starts a slot of the pickup
+    window at this point, past or not, open or not."""
+    if not point.has_slots or not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
+        return False
+    step = _step(point)
+    return (
+        window_from <= starts_at
+        and starts_at + step <= window_until
+        and _aligned(starts_at, step) == starts_at
+    )
+
+
+def slot_refusal(point: PickupPoint, starts_at: datetime, now: datetime | None = None) -> DomainError | None:
+    """Why a slot of the grid cannot be booked: it has ended, or the point is closed for part of
+    it (its opening hours, on the community's wall clock); None when it can."""
+    if starts_at + _step(point) <= (now or utcnow()):
+        return DomainError(_l("This pickup time has passed; choose a later one."), "slot")
+    if not _open_for(opening_hours(point), point, starts_at):
+        shown = " · ".join(line.strip() for line in point.opening_hours.splitlines() if line.strip())
+        return DomainError(
+            _l("The pickup point is closed at this time (open %(hours)s); choose another.", hours=shown),
+            "slot",
+        )
+    return None
+
+
+def opening_hours(point: PickupPoint) -> OpeningHours | None:
+    """The point's opening hours as understood from its text (None: nothing to go by)."""
+    return parse_hours(point.opening_hours)
+
+
+def _open_for(hours: OpeningHours | None, point: PickupPoint, starts_at: datetime) -> bool:
+    return hours is None or hours.covers(local(starts_at), local(starts_at + _step(point)))
+
+
 def slot_starts(point: PickupPoint, window_from: datetime, window_until: datetime) -> list[datetime]:
-    """The slot start times a pickup window offers at this point, in slot_minutes steps that
-    begin on the hour, the half hour, …; none at a point without slots."""
+    """The slot start times a pickup window offers at this point now, at most PICKUP_MAX_SLOTS:
+    slot_minutes steps that begin on the hour, the half hour, …, that have not ended and lie
+    within the point's opening hours; none at a point without slots."""
     if not point.has_slots:
         return []
-    minutes = max(point.slot_minutes, 5)
-    step = timedelta(minutes=minutes)
-    start = window_from
-    offset = start.timestamp() / 60 % minutes
-    if offset:
-        start = (start + timedelta(minutes=minutes - offset)).replace(second=0, microsecond=0)
-    starts = []
+    step, hours = _step(point), opening_hours(point)
+    start = _aligned(max(window_from, utcnow() - step + timedelta(seconds=1)), step)
     limit = current_app.config.get("PICKUP_MAX_SLOTS", MAX_SLOTS)
+    starts = []
     while start + step <= window_until and len(starts) < limit:
-        starts.append(start)
+        if _open_for(hours, point, start):
+            starts.append(start)
         start += step
     return starts
 

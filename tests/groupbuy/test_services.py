@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from portal.community.models import Role
 from portal.core.db import db, utcnow
 from portal.core.errors import DomainError
+from portal.core.localtime import to_wall_clock
 from portal.core.signals import order_completed, order_ready
 from portal.groupbuy.models import BuyStatus, Order, OrderStatus, WaitlistEntry, WaitStatus
 from portal.groupbuy.services.buys import BuyInput, create_buy, update_buy
@@ -349,7 +350,8 @@ def test_slots_have_a_capacity(world):
     buy = _arrived_buy(world)
     first, second, _third = order_rows(buy.id)
     slots = slots_for(first)
-    assert 23 <= len(slots) <= 24 and all(free == 1 for _s, free, _m in slots)
+    assert 11 <= len(slots) <= 12 and all(free == 1 for _s, free, _m in slots)
+    assert all(8 <= to_wall_clock(s).hour < 20 for s, _f, _m in slots)  # open 每天 08:00–20:00
     assert all(s.minute == 0 and s.second == 0 for s, _f, _m in slots)  # on the hour
     assert slots[0][0] >= buy.pickup_from and slots[-1][0] + timedelta(hours=1) <= buy.pickup_until
     start = slots[0][0]

@@ -4,18 +4,19 @@ import base64
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from PIL import Image
 
 from portal.core.db import db, utcnow
-from portal.core.localtime import to_wall_clock
+from portal.core.localtime import from_wall_clock, to_wall_clock, today
 from portal.core.masking import mask_phone
 from portal.groupbuy.models import BuyStatus, GroupBuy, Order, OrderStatus
 from portal.groupbuy.services.closing import close_buy
 from portal.groupbuy.services.fulfilment import mark_arrived
 from portal.groupbuy.services.joining import join_buy
+from portal.pickup.models import PickupPoint, PickupSlot
 from tests.groupbuy.helpers import make_buy, make_point, notifications, order_rows, pass_deadline, state
 
 HX = {"HX-Request": "true"}
@@ -272,6 +273,41 @@ def test_leader_marks_arrived_and_verifies_by_code(world, auth):
     assert again.status_code == 422
 
 
+def test_a_collected_code_typed_again_says_when_and_by_whom(world, auth):
+    buy = _arrived(world)
+    mark_arrived(buy)
+    db.session.commit()
+    order = order_rows(buy.id)[0]
+    code = order.pickup_code
+    admin = auth.login(world.admin.user)
+    handed = admin.post("/pickup/collect", data={"point": world.point.id, "code": code}, headers=HX)
+    assert handed.status_code == 200
+    collected = state(buy.id) and db.session.get(Order, order.id)
+    assert collected.status == OrderStatus.COLLECTED and collected.pickup_code is None
+    leader = auth.login(world.leader.user)
+    for path in ("/pickup/verify", "/pickup/collect"):
+        typed = {"point": world.point.id, "code": f"{code[:4]} {code[4:]}"}
+        again = leader.post(path, data=typed, headers=HX)
+        page = again.get_data(as_text=True)
+        assert again.status_code == 422 and "This code was used already" in page
+        assert f"Collected already: {order.reference}" in page
+        shown = to_wall_clock(collected.collected_at)
+        assert f"Collected {shown:%b} {shown.day} {shown:%H:%M}" in page  # the community's clock
+        assert "handed over by 周**" in page and "王**" in page  # masked, as the staff policy says
+        assert "周经理" not in page and "王阿姨" not in page
+    in_zh = {**HX, "Accept-Language": "zh"}
+    zh = leader.post("/pickup/verify", data={"point": world.point.id, "code": code}, headers=in_zh)
+    zh = zh.get_data(as_text=True)
+    assert f"已领取：{order.reference}" in zh and f"{shown.month}月{shown.day}日 {shown:%H:%M}" in zh
+    assert state(buy.id) and db.session.get(Order, order.id).collected_by_id == world.admin.user_id
+    other = make_point(world.community, name="南门便利店")
+    elsewhere = leader.post("/pickup/verify", data={"point": other.id, "code": code}, headers=HX)
+    assert elsewhere.status_code == 422
+    assert "No open order has this code here" in elsewhere.get_data(as_text=True)
+    outsider = auth.login(world.residents[1].user)
+    assert outsider.post("/pickup/verify", data={"point": world.point.id, "code": code}).status_code == 403
+
+
 def test_leader_verifies_by_opening_the_qr_link(world, auth):
     from portal.groupbuy.services.pickup_codes import qr_token
 
@@ -350,6 +386,39 @@ def test_workbench_picklist_csv_and_paid(world, auth, make):
     assert resident.get("/groupbuy/workbench").status_code == 403
 
 
+def test_pick_lists_by_building(world, auth, make):
+    shop = make_point(world.community, "南门便利店", kind="shop")
+    buy = make_buy(world.leader, [world.point, shop], min_quantity=2)
+    wang, zhang, liu = (m.user for m in world.residents)  # in 1栋, 3栋, 5栋
+    late = make.member(world.community, make.user("赵大爷"), building_index=0)  # 1栋 too
+    for user, point in ((liu, world.point), (zhang, shop), (wang, shop), (late.user, world.point)):
+        join_buy(user, buy, 2 if user is wang else 1, pickup_point_id=point.id)
+    db.session.commit()
+    pass_deadline(buy)
+    close_buy(buy.id)
+    db.session.commit()
+    leader = auth.login(world.leader.user)
+    buildings = {b.name: b for b in world.community.buildings}
+    url = f"/groupbuy/workbench/picklist?buy={buy.id}"
+
+    page = leader.get(f"{url}&by=building").get_data(as_text=True)
+    assert re.findall(r"<h2>🏢 (\S+) ", page) == ["1栋", "3栋", "5栋"]  # the community's order
+    first = page.split("<h2>🏢 1栋")[1].split("<h2>🏢")[0]
+    assert "南门便利店" in first and "3栋自提点" in first and "阳山水蜜桃: <strong>3</strong>" in first
+    assert 'value="building" selected' in page
+
+    only = leader.get(f"{url}&building={buildings['3栋'].id}").get_data(as_text=True)
+    refs = set(re.findall(rf"GB{buy.id}-\d+", only))
+    assert refs == {o.reference for o in order_rows(buy.id) if o.user_id == zhang.id}
+    assert re.findall(r"<h2>📍 (\S+) ", only) == ["南门便利店"]  # still per point, of that building
+    assert "阳山水蜜桃: <strong>1</strong>" in only
+
+    both = leader.get(f"{url}&building={buildings['1栋'].id}&point={shop.id}&by=building")
+    refs = set(re.findall(rf"GB{buy.id}-\d+", both.get_data(as_text=True)))
+    assert refs == {o.reference for o in order_rows(buy.id) if o.user_id == wang.id}
+    assert leader.get(f"{url}&by=nonsense&building=x").status_code == 200  # read as the default
+
+
 def test_slot_booking_page(world, auth):
     world.point.slot_capacity = 2
     db.session.commit()
@@ -365,6 +434,47 @@ def test_slot_booking_page(world, auth):
         f"/groupbuy/orders/{order.id}/slot", data={"slot": "2020-01-01T00:00:00+00:00"}, headers=HX
     )
     assert response.status_code == 422
+
+
+def test_past_and_closed_slots_are_neither_offered_nor_booked(world, auth):
+    world.point.slot_capacity, world.point.slot_minutes = 2, 60
+    world.point.opening_hours = "每天 08:00–20:00"
+    buy = _arrived(world)
+    buy.pickup_from, buy.pickup_until = utcnow() - timedelta(days=2), utcnow() + timedelta(days=2)
+    db.session.commit()
+    order = order_rows(buy.id)[0]
+    client = auth.login(order.user)
+    page = client.get(f"/groupbuy/orders/{order.id}").get_data(as_text=True)
+    offered = [datetime.fromisoformat(s) for s in re.findall(r'name="slot" value="([^"]+)"', page)]
+    assert offered and all(s + timedelta(hours=1) > utcnow() for s in offered)
+    assert all(8 <= to_wall_clock(s).hour < 20 for s in offered)
+    yesterday, tomorrow = today() - timedelta(days=1), today() + timedelta(days=1)
+    assert from_wall_clock(datetime.combine(tomorrow, time(10))) in offered
+    refused = {
+        from_wall_clock(datetime.combine(yesterday, time(10))): "This pickup time has passed",
+        from_wall_clock(datetime.combine(tomorrow, time(4))): "closed at this time (open 每天 08:00–20:00)",
+        from_wall_clock(datetime.combine(tomorrow, time(19, 30))): "Choose one of the offered times",
+    }
+    for start, message in refused.items():
+        assert start not in offered
+        response = client.post(
+            f"/groupbuy/orders/{order.id}/slot", data={"slot": start.isoformat()}, headers=HX
+        )
+        text = response.get_data(as_text=True)
+        assert response.status_code == 422 and message in text and "field-error" in text
+    assert state(buy.id) and db.session.get(Order, order.id).slot_id is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PickupSlot)) == 0
+
+
+def test_slots_follow_a_pickup_points_hours_as_typed(world, auth):
+    admin = auth.login(world.admin.user)
+    fields = {"name": "5栋门岗", "kind": "station", "slot_capacity": "4", "slot_minutes": "30", "active": "y"}
+    response = admin.post("/pickup/points/new", data={**fields, "opening_hours": "问团长"}, headers=HX)
+    assert response.status_code == 422
+    assert "Write the opening hours with times" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(PickupPoint).where(PickupPoint.name == "5栋门岗")) is None
+    response = admin.post("/pickup/points/new", data={**fields, "opening_hours": "工作日 18:00–21:00"})
+    assert response.status_code == 303
 
 
 def test_edit_and_cancel_pages(world, auth):

@@ -25,7 +25,7 @@ from portal.groupbuy.services.closing import orders_in
 from portal.groupbuy.services.pickup_codes import issue_pickup_code
 from portal.notifications.services import notify
 from portal.pickup.models import PickupSlot
-from portal.pickup.services import give_back, slot_starts, slots_at, take_place
+from portal.pickup.services import give_back, on_slot_grid, slot_refusal, slot_starts, slots_at, take_place
 
 
 def mark_arrived(buy: GroupBuy) -> list[Order]:
@@ -144,11 +144,15 @@ def _lock_order(order: Order) -> Order:
 
 
 def book_slot(order: Order, starts_at: datetime) -> PickupSlot:
-    """Book a pickup time slot for an order (or move the booking); full slots are refused."""
+    """Book a pickup time slot for an order (or move the booking); full, past and closed-hours
+    slots are refused."""
     if order.status not in (OrderStatus.CONFIRMED, OrderStatus.READY):
         raise DomainError(_l("Slots can be booked once the buy has succeeded."))
-    if starts_at not in offered_slots(order):
+    if not on_slot_grid(order.pickup_point, order.buy.pickup_from, order.buy.pickup_until, starts_at):
         raise DomainError(_l("Choose one of the offered times."), "slot")
+    refusal = slot_refusal(order.pickup_point, starts_at)
+    if refusal is not None:  # passed, or the point is closed then: a form posted by hand
+        raise refusal
     order = _lock_order(order)
     if order.slot is not None and order.slot.starts_at == starts_at:
         return order.slot

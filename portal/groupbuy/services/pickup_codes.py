@@ -5,6 +5,7 @@ For other domains (lockers) — these flush, never commit:
     order_by_reference(pickup_point_id, reference) -> Order | None
     issue_pickup_code(order) -> str
     order_for_code(pickup_point_id, code) -> Order | None
+    collected_order_for_code(pickup_point_id, code) -> Order | None
     mark_collected(order, via, by_user=None) -> Order
 """
 
@@ -162,6 +163,24 @@ def order_for_code(pickup_point_id: int, code: str) -> Order | None:
     )
 
 
+def collected_order_for_code(pickup_point_id: int, code: str) -> Order | None:
+    """The order last collected at this point with this code, or None (to say so when the
+    code is typed again)."""
+    code = re.sub(r"\s+", "", code or "")
+    if not CODE_PATTERN.match(code):
+        return None
+    return db.session.scalar(
+        sa.select(Order)
+        .where(
+            Order.pickup_point_id == pickup_point_id,
+            Order.collected_code == code,
+            Order.status == OrderStatus.COLLECTED,
+        )
+        .order_by(Order.collected_at.desc(), Order.id.desc())
+        .limit(1)
+    )
+
+
 def mark_collected(order: Order, via: str, by_user=None) -> Order:
     """Mark a ready order collected, exactly once (conditional UPDATE): voids its code, tells the
     resident, sends `order_completed`. `via` says how: "code", "qr", "locker", ...
@@ -177,6 +196,7 @@ def mark_collected(order: Order, via: str, by_user=None) -> Order:
             collected_at=now,
             collected_via=via[:16],
             collected_by_id=by_user.id if by_user is not None else None,
+            collected_code=Order.pickup_code,  # the old value: SET reads the row as it was
             pickup_code=None,
             updated_at=now,
         )

@@ -137,20 +137,37 @@ def leads_handed_out_buy(community_id: int, leader_id: int, buy_id: int) -> bool
     )
 
 
+PICK_GROUPINGS = ("point", "building")  # what a pick list is grouped by
+
+
+@dataclass
+class PickGroup:
+    key: object  # the PickupPoint, or the Building (None: orders of people without one)
+    rows: list  # [(order, membership)] of this page, in pick order
+    totals: list  # [(product, quantity, unit)] of the group, for the buys on this page
+
+
 @dataclass
 class PickList:
-    groups: dict  # pickup point -> [(order, membership)] of this page, in pick order
-    totals: dict  # pickup point id -> [(product, quantity, unit)] of the buys on this page
+    by: str  # "point" or "building"
+    groups: list[PickGroup]
     page: Page
 
 
 def pick_list(
-    community_id: int, leader_id: int, buy_id: int | None, point_id: int | None, page: int = 1
+    community_id: int,
+    leader_id: int,
+    buy_id: int | None,
+    point_id: int | None,
+    page: int = 1,
+    building_id: int | None = None,
+    by: str = "point",
 ) -> PickList:
     """A page of the orders to hand out of one of the leader's buys, or of all those whose pickup
-    window is open, to come or ended less than PICK_GRACE ago; sorted in SQL pickup point →
-    product → building → unit → reference, grouped per pickup point, with each product's total
-    at each point."""
+    window is open, to come or ended less than PICK_GRACE ago, at one pickup point and of one
+    building if asked; grouped per pickup point (then product → building → unit → reference)
+    or per building in the community's order (then unit → pickup point → product →
+    reference), sorted so in SQL, with each product's total in each group."""
     wanted = (OrderStatus.CONFIRMED, OrderStatus.READY)
     where = [
         GroupBuy.community_id == community_id,
@@ -162,9 +179,24 @@ def pick_list(
         where.append(GroupBuy.id == buy_id)
     else:  # all buys: those handed out now, not every old buy of the leader's history
         where.append(GroupBuy.pickup_until >= utcnow() - PICK_GRACE)
+    chosen = []  # the point and building asked for, also for the totals
     if point_id:
-        where.append(Order.pickup_point_id == point_id)
+        chosen.append(Order.pickup_point_id == point_id)
+    if building_id:
+        chosen.append(Membership.building_id == building_id)
     last = 1 << 30
+    building_order = (
+        sa.func.coalesce(Building.sort_key, last),
+        sa.func.coalesce(Building.name, ""),
+        sa.func.coalesce(Building.id, last),
+    )
+    unit_order = (sa.func.coalesce(Unit.sort_key, last), sa.func.coalesce(Unit.name, ""))
+    point_order = (PickupPoint.name, PickupPoint.id)
+    product_order = (GroupBuy.title, GroupBuy.id)
+    if by == "building":
+        ordering = (*building_order, *unit_order, *point_order, *product_order)
+    else:
+        ordering = (*point_order, *product_order, *building_order, *unit_order)
     query = (
         join_placer(
             sa.select(Order, Membership)
@@ -172,7 +204,7 @@ def pick_list(
             .join(PickupPoint, PickupPoint.id == Order.pickup_point_id),
             places=True,
         )
-        .where(*where)
+        .where(*where, *chosen)
         .options(
             selectinload(Order.user),
             selectinload(Order.pickup_point),
@@ -180,35 +212,36 @@ def pick_list(
             selectinload(Membership.building),
             selectinload(Membership.unit),
         )
-        .order_by(
-            PickupPoint.name,
-            PickupPoint.id,
-            GroupBuy.title,
-            GroupBuy.id,
-            sa.func.coalesce(Building.sort_key, last),
-            sa.func.coalesce(Building.name, ""),
-            sa.func.coalesce(Unit.sort_key, last),
-            sa.func.coalesce(Unit.name, ""),
-            Order.reference,
-        )
+        .order_by(*ordering, Order.reference)
     )
     found = page_of(query, page, PICK_PAGE, rows=True)
     groups: dict = {}
     for order, membership in found:
-        groups.setdefault(order.pickup_point, []).append((order, membership))
+        key = order.pickup_point if by != "building" else (membership.building if membership else None)
+        groups.setdefault(key, []).append((order, membership))
+    totals = _pick_totals({order.buy_id: order.buy for order, _m in found}, wanted, chosen, by)
+    return PickList(
+        by,
+        [PickGroup(key, rows, totals.get(key.id if key else None, [])) for key, rows in groups.items()],
+        found,
+    )
+
+
+def _pick_totals(buys: dict, wanted, chosen: list, by: str) -> dict:
+    """Group key id (the point's, the building's; None: no building) → sorted (product,
+    quantity, unit) of these buys' orders to hand out, within the chosen point and building."""
+    if not buys:
+        return {}
+    group = Order.pickup_point_id if by != "building" else Membership.building_id
+    sums = join_placer(sa.select(group, Order.buy_id, sa.func.sum(Order.quantity))).where(
+        Order.buy_id.in_(list(buys)), Order.status.in_(wanted), *chosen
+    )
     totals: dict = {}
-    buys = {order.buy_id: order.buy for order, _m in found}
-    if buys:
-        sums = sa.select(Order.pickup_point_id, Order.buy_id, sa.func.sum(Order.quantity)).where(
-            Order.buy_id.in_(list(buys)), Order.status.in_(wanted)
-        )
-        if point_id:
-            sums = sums.where(Order.pickup_point_id == point_id)
-        for point, buy, quantity in db.session.execute(sums.group_by(Order.pickup_point_id, Order.buy_id)):
-            totals.setdefault(point, []).append((buys[buy].title, int(quantity), buys[buy].unit))
-        for items in totals.values():
-            items.sort()
-    return PickList(groups, totals, found)
+    for key, buy, quantity in db.session.execute(sums.group_by(group, Order.buy_id)):
+        totals.setdefault(key, []).append((buys[buy].title, int(quantity), buys[buy].unit))
+    for items in totals.values():
+        items.sort()
+    return totals
 
 
 def orders_csv(buy: GroupBuy, viewer: Membership) -> tuple[list[str], list[list]]:

@@ -20,6 +20,7 @@ from portal.groupbuy import bp
 from portal.groupbuy.forms import CodeForm
 from portal.groupbuy.models import Order, OrderStatus
 from portal.groupbuy.services.pickup_codes import (
+    collected_order_for_code,
     mark_collected,
     may_hand_out,
     order_by_qr,
@@ -41,12 +42,15 @@ def _code_form(default_point: int | None = None) -> CodeForm:
 
 
 def _people(*orders: Order | None) -> dict:
-    """Who placed and who collects these orders, as the leader's policy shows them."""
-    ids = [i for o in orders if o is not None for i in (o.user_id, o.delegate_user_id)]
+    """Who placed, who collects and who handed over these orders, as the leader's policy shows
+    them (the name as neighbours see it, else masked)."""
+    ids = [
+        i for o in orders if o is not None for i in (o.user_id, o.delegate_user_id, o.collected_by_id) if i
+    ]
     return staff_views(Duty.LEADER, current_membership(), ids)
 
 
-def _verify_page(form, found=None, done=None, status=200):
+def _verify_page(form, found=None, done=None, status=200, collected=None):
     return render(
         "groupbuy/verify.html",
         "verify_panel",
@@ -54,7 +58,8 @@ def _verify_page(form, found=None, done=None, status=200):
         form=form,
         found=found,
         done=done,
-        people=_people(found, done),
+        collected=collected,
+        people=_people(found, done, collected),
         sections=sections("groupbuy.verified", order=done) if done else [],
     )
 
@@ -87,20 +92,46 @@ def verify():
     return _verify_page(form)
 
 
-def _typed_order(form: CodeForm) -> Order | None:
-    """The open order whose code was typed at the chosen point, if this person may hand it out;
-    None when the form or the code is refused (the reason beside its field)."""
+def _typed_point(form: CodeForm) -> PickupPoint | None:
+    """The community's pickup point the form names, or None (said beside the field)."""
     if not form.validate():
         return None
     point = db.session.get(PickupPoint, form.point.data or 0)
     if point is None or point.community_id != current_membership().community_id:
         form.point.errors = [_("Choose a pickup point.")]
         return None
+    return point
+
+
+def _typed_order(form: CodeForm) -> Order | None:
+    """The open order whose code was typed at the chosen point, if this person may hand it out;
+    None when the form or the code is refused (the reason beside its field)."""
+    point = _typed_point(form)
+    if point is None:
+        return None
     order = order_for_code(point.id, form.code.data)
     if order is None or not may_hand_out(current_membership(), order):
-        form.code.errors = [_("No open order has this code here. Check the digits and the pickup point.")]
+        if _collected_with(form) is not None:
+            form.code.errors = [_("This code was used already: the order was collected.")]
+        else:
+            form.code.errors = [_("No open order has this code here. Check the digits and the pickup point.")]
         return None
     return order
+
+
+def _collected_with(form: CodeForm) -> Order | None:
+    """The order collected with the typed code at the chosen point, for someone who may hand
+    it out (to say when and by whom instead of a bare refusal)."""
+    order = collected_order_for_code(form.point.data or 0, form.code.data)
+    if order is None or not may_hand_out(current_membership(), order):
+        return None
+    return order
+
+
+def _refused_page(form):
+    """The code form again, 422, and what became of a code collected already."""
+    collected = _collected_with(form) if form.code.errors and not form.point.errors else None
+    return _verify_page(form, status=422, collected=collected)
 
 
 @bp.post("/pickup/verify")
@@ -111,7 +142,7 @@ def verify_lookup():
     form = _code_form()
     order = _typed_order(form)
     if order is None:
-        return _verify_page(form, status=422)
+        return _refused_page(form)
     return _verify_page(form, found=order)
 
 
@@ -123,11 +154,11 @@ def collect():
     form = _code_form()
     order = _typed_order(form)
     if order is None:
-        return _verify_page(form, status=422)
+        return _refused_page(form)
 
     def refused(error):  # collected meanwhile: said beside the code
         form.code.errors = [error.message]
-        return _verify_page(form, status=422)
+        return _verify_page(form, status=422, collected=_collected_with(form))
 
     commit_or_422(lambda: mark_collected(order, "code", by_user=current_user), refused)
     fresh = _code_form(form.point.data)

@@ -21,6 +21,7 @@ from portal.groupbuy.services.fulfilment import mark_arrived, set_paid
 from portal.groupbuy.services.reading import CLOSING_SOON
 from portal.groupbuy.services.workbench import (
     PICK_GRACE,
+    PICK_GROUPINGS,
     RECENT_DAYS,
     buy_numbers,
     leader_workbench,
@@ -109,21 +110,30 @@ def order_paid(order_id: int):
 @bp.get("/groupbuy/workbench/picklist")
 @role_required(Role.LEADER)
 def picklist():
-    """Printable pick lists per pickup point (product → building → unit, phones masked)."""
-    community_id = current_membership().community_id
+    """Printable pick lists per pickup point or per building, of one point or building if asked
+    (product → building → unit, phones masked)."""
+    membership = current_membership()
+    community_id = membership.community_id
     buy_id = request.args.get("buy", type=database_int)
     point_id = request.args.get("point", type=database_int)
+    building_id = request.args.get("building", type=database_int)
+    by = request.args.get("by") if request.args.get("by") in PICK_GROUPINGS else "point"
     if buy_id and not leads_handed_out_buy(community_id, current_user.id, buy_id):
         abort(404)
-    picks = pick_list(community_id, current_user.id, buy_id, point_id, requested_page())
-    orders = [o for rows in picks.groups.values() for o, _m in rows]
+    picks = pick_list(
+        community_id, current_user.id, buy_id, point_id, requested_page(), building_id=building_id, by=by
+    )
+    orders = [o for group in picks.groups for o, _m in group.rows]
     return render(
         "groupbuy/picklist.html",
         "picks",
         picks=picks,
-        people=staff_views(Duty.LEADER, current_membership(), [o.user_id for o in orders]),
+        people=staff_views(Duty.LEADER, membership, [o.user_id for o in orders]),
         points=points_of(community_id),
+        buildings=membership.community.buildings,
         point_id=point_id,
+        building_id=building_id,
+        by=by,
         buy_id=buy_id,
         grace_days=PICK_GRACE.days,
         printed_at=utcnow(),
