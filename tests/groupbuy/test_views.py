@@ -4,7 +4,7 @@ import base64
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from PIL import Image
@@ -277,6 +277,21 @@ def test_workbench_picklist_csv_and_paid(world, auth, make):
     resident = auth.login(world.residents[0].user)
     assert resident.post(f"/groupbuy/orders/{order.id}/paid").status_code == 403
     assert resident.get("/groupbuy/workbench").status_code == 403
+
+
+def test_orders_csv_times_are_on_the_community_clock_as_spreadsheets_read_them(world, auth):
+    buy = _arrived(world)
+    order = db.session.get(Order, order_rows(buy.id)[0].id)
+    order.status = OrderStatus.COLLECTED
+    order.collected_at = datetime(2026, 12, 1, 10, 30, 15, 123456, tzinfo=UTC)
+    db.session.commit()
+    leader = auth.login(world.leader.user)
+    export = leader.get(f"/groupbuy/{buy.id}/orders.csv", headers={"Accept-Language": "en"})
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    column = rows[0].index("Collected at")
+    collected = {row[0]: row[column] for row in rows[1:]}
+    assert collected[order.reference] == "2026-12-01 18:30"  # Asia/Shanghai, to the minute
+    assert sorted(collected.values()) == ["", "2026-12-01 18:30"]
 
 
 def test_slot_booking_page(world, auth):
