@@ -142,6 +142,7 @@ def test_skill_exchange_moves_points_from_requester_to_helper_when_both_confirm(
     assert wang.post(f"/boards/exchanges/{exchange.id}/agree").status_code == 422  # only the author agrees
     assert zhao.post(f"/boards/exchanges/{exchange.id}/agree", headers=htmx).status_code == 200
     assert points.balance(people["wang"].user_id, a.id) == 85  # held
+    assert "Held: paid on completion, returned if called off" in wang.get("/points").get_data(as_text=True)
     assert wang.post(f"/boards/exchanges/{exchange.id}/confirm", headers=htmx).status_code == 200
     db.session.expire_all()
     assert db.session.get(SkillExchange, exchange.id).state == ExchangeState.AGREED
@@ -156,6 +157,8 @@ def test_skill_exchange_moves_points_from_requester_to_helper_when_both_confirm(
     )
     assert zhao.post(f"/boards/exchanges/{exchange.id}/confirm").status_code == 422  # once
     assert points.mismatched_balances() == []
+    ledger = wang.get("/points").get_data(as_text=True)
+    assert "Paid to the helper on" in ledger and "Held: paid on completion" not in ledger
 
 
 def test_a_request_beyond_the_balance_is_refused(auth, hood):
