@@ -34,7 +34,6 @@ from portal.core.db import db, utcnow
 from portal.core.export import csv_download
 from portal.core.forms import attach_error, commit_or_422
 from portal.core.htmx import redirect_to, render
-from portal.core.localtime import stamp
 from portal.core.paging import requested_page
 from portal.core.people import Duty, staff_views
 from portal.groupbuy.models import CATEGORY_LABELS, Order
@@ -352,7 +351,7 @@ def cases_csv():
     rows = [
         [
             c.reference,
-            stamp(c.created_at),
+            c.created_at,
             c.order.reference,
             c.buy.title,
             people[c.user_id].name if c.user_id in people else "",
@@ -364,7 +363,7 @@ def cases_csv():
             c.offer_points,
             str(SETTLEMENT_LABELS.get(c.settlement, c.settlement)),
             f"{c.claim_cents / 100:.2f}",
-            stamp(c.resolved_at) if c.resolved_at else "",
+            c.resolved_at,
         ]
         for c in cases
     ]

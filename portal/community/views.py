@@ -16,13 +16,14 @@ from portal.community.forms import (
     NewcomerJoinForm,
     unit_choices,
 )
-from portal.community.models import Community, Invite
+from portal.community.models import Community, Invite, MembershipStatus
 from portal.community.services import (
     apply_to_join,
     create_invite,
     find_invite,
     invites_of,
     join_by_invite,
+    membership_of,
     my_memberships,
     revoke_invite,
     switch_community,
@@ -30,10 +31,10 @@ from portal.community.services import (
 )
 from portal.core.access import login_required
 from portal.core.db import db, utcnow
-from portal.core.errors import DomainError, error_response
+from portal.core.errors import DomainError
 from portal.core.export import qr_svg
 from portal.core.forms import commit_or_422, invalid
-from portal.core.htmx import redirect_to, render
+from portal.core.htmx import redirect_to, render, wants_fragment
 
 
 def _joining_person(form) -> User:
@@ -109,7 +110,7 @@ def join(token: str):
     if invite is None:
         abort(404)
     if not invite.is_usable(utcnow()):
-        return error_response(410)
+        return _invite_stopped(invite)
     form = JoinForm() if current_user.is_authenticated else NewcomerJoinForm()
     form.unit.choices = unit_choices(invite.community)
     context = {"invite": invite}
@@ -125,6 +126,23 @@ def join(token: str):
     user = commit_or_422(save, lambda _: invalid("community/join.html", "form", form, **context), form)
     _logged_in(user)
     return redirect_to("/")
+
+
+def _invite_stopped(invite: Invite):
+    """410, with the ways forward: apply to join, or ask the inviter for a new link (and, for a
+    member already in, the way in)."""
+    mine = membership_of(current_user, invite.community_id) if current_user.is_authenticated else None
+    response = render(
+        "community/join_stopped.html",
+        "content",
+        status=410,
+        invite=invite,
+        revoked=invite.revoked_at is not None,
+        already_member=mine is not None and mine.status == MembershipStatus.ACTIVE,
+    )
+    if wants_fragment():  # the join form posted by htmx: the page's main part, not the form
+        response.headers.update({"HX-Retarget": "#main", "HX-Reswap": "innerHTML"})
+    return response
 
 
 def _my_invites():

@@ -1,21 +1,29 @@
 """Files the portal hands out: CSV downloads for spreadsheets and QR codes as SVG.
 
-CSV is UTF-8 with a BOM (Excel opens it right) and residents' text never becomes a formula.
+CSV is UTF-8 with a BOM (Excel opens it right), residents' text never becomes a formula, and a
+time is written on the community's wall clock as "2026-12-01 18:30", which spreadsheets read as a
+date and time (never raw UTC ISO with microseconds).
 """
 
 import csv
 import io
 from collections.abc import Iterable
+from datetime import datetime
 
 import qrcode
 import qrcode.image.svg
 from flask import make_response
 
+from portal.core.localtime import plain
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_safe(value) -> str:
-    """A cell as text; text that a spreadsheet would run as a formula gets a leading quote."""
+    """A cell as text: a time on the community's clock; text that a spreadsheet would run as a
+    formula gets a leading quote."""
+    if isinstance(value, datetime):
+        return plain(value)
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in FORMULA_START else text
 

@@ -293,7 +293,7 @@ def export():
             w.household_count,
             w.quantity_total,
             states[shown],
-            localtime.plain(w.created_at),
+            w.created_at,
             w.expires_on.isoformat(),
             w.link,
         ]

@@ -10,6 +10,7 @@ from portal.community.access import current_membership, get_in_community, role_r
 from portal.community.models import Role
 from portal.core.db import utcnow
 from portal.core.errors import DomainError
+from portal.core.export import csv_download
 from portal.core.forms import commit_or_422, invalid
 from portal.core.htmx import redirect_to, render
 from portal.core.paging import requested_page
@@ -19,6 +20,7 @@ from portal.events import bp
 from portal.events.forms import EventForm
 from portal.events.live import event_room, push_counts
 from portal.events.models import Event, Signup, SignupStatus
+from portal.events.services.attendees import attendees_csv
 from portal.events.services.audience import groups_of_community
 from portal.events.services.organising import cancel_event, check_data, create_event, update_event
 from portal.events.services.reading import community_events, counts, counts_for, door_search, signups_page
@@ -164,6 +166,15 @@ def _admin_page(event, status=200, **extra):
 def admin_event(event_id: int):
     """The event's admin page: live counts, who is coming, who waits, who came."""
     return _admin_page(get_in_community(Event, event_id))
+
+
+@bp.get("/events/<int:event_id>/attendees.csv")
+@role_required(*STAFF)
+def attendees_download(event_id: int):
+    """Who is coming and who waits, as CSV, shown as event staff may see them."""
+    event = get_in_community(Event, event_id)
+    header, rows = attendees_csv(event, current_membership())
+    return csv_download(f"event-{event.id}-attendees.csv", header, rows)
 
 
 @bp.get("/events/<int:event_id>/counts")

@@ -321,21 +321,21 @@ def board(point_id: int):
 
 
 ALARM_LABELS = {
-    "door": _l("door open too long"),
-    "temp": _l("too warm"),
-    "fault": _l("fault"),
-    "offline": _l("offline"),
-    "lockout": _l("keypad locked after wrong codes"),
-    "deposit": _l("unexpected parcel"),
+    "door": _l("Door open too long"),
+    "temp": _l("Too warm"),
+    "fault": _l("Fault"),
+    "offline": _l("Offline"),
+    "lockout": _l("Keypad locked after wrong codes"),
+    "deposit": _l("Unexpected parcel"),
 }
 
 
 STATE_LABELS = {
-    "free": _l("free"),
-    "occupied": _l("in use"),
-    "ready": _l("ready for pickup"),
-    "open": _l("door open"),
-    "fault": _l("out of order"),
+    "free": _l("Free"),
+    "occupied": _l("Occupied"),
+    "ready": _l("Ready for pickup"),
+    "open": _l("Door open"),
+    "fault": _l("Out of order"),
 }
 EVENT_LABELS = {
     "deposit": _l("parcel put in"),

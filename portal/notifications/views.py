@@ -1,5 +1,6 @@
 """The notification list and the unread badge."""
 
+from flask import g
 from flask_login import current_user
 
 from portal.core.access import login_required
@@ -33,3 +34,18 @@ def read_all():
 def badge():
     """The unread count for the bell; refetched when a notification is pushed."""
     return render("notifications/_badge.html", count=unread_count(current_user.id))
+
+
+@bp.app_context_processor
+def unread_badge_globals() -> dict:
+    """Let every page render the bell's count when it loads, not only after a push."""
+    return {"unread_notifications": unread_for_this_request}
+
+
+def unread_for_this_request() -> int:
+    """My unread count, queried at most once per request (0 when logged out)."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = unread_count(current_user.id)
+    return g.unread_notifications

@@ -10,7 +10,8 @@ Other domains use: award, spend, refund, transfer, balance (all take user ids an
 community id; `ref` is a (type, id) pair naming what the points were for).
 """
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -350,6 +351,63 @@ def history(user_id: int, community_id: int):
         .where(PointsEntry.user_id == user_id, PointsEntry.community_id == community_id)
         .order_by(PointsEntry.id.desc())
     )
+
+
+# points held for something (the reason of the hold) → how the hold ends: paid out to the
+# helper (a + row of another person for the same ref) or returned to the holder
+HOLDS = {
+    "skill_exchange_hold": ("skill_exchange", "skill_exchange_refund"),
+    "help_bounty_hold": ("help_bounty", "help_bounty_refund"),
+}
+
+
+@dataclass(frozen=True)
+class HoldOutcome:
+    """What became of held points: paid to the helper, or returned, and when."""
+
+    paid: bool
+    at: datetime
+
+
+def hold_outcomes(entries) -> dict[int, HoldOutcome]:
+    """{hold entry id: its outcome} for the holds among `entries` that were settled (one query;
+    a hold not in the result is still held)."""
+    holds = [e for e in entries if e.reason in HOLDS and e.ref_id is not None]
+    if not holds:
+        return {}
+    settling = {reason for hold in holds for reason in HOLDS[hold.reason]}
+    found = db.session.scalars(
+        sa.select(PointsEntry)
+        .where(
+            PointsEntry.community_id.in_({h.community_id for h in holds}),
+            PointsEntry.ref_type.in_({h.ref_type for h in holds}),
+            PointsEntry.ref_id.in_({h.ref_id for h in holds}),
+            PointsEntry.reason.in_(settling),
+            PointsEntry.amount > 0,
+        )
+        .order_by(PointsEntry.id)
+    ).all()
+    outcomes, used = {}, set()
+    for hold in sorted(holds, key=lambda e: e.id):
+        for row in found:
+            if row.id not in used and _settles(hold, row):
+                used.add(row.id)
+                outcomes[hold.id] = HoldOutcome(paid=row.user_id != hold.user_id, at=row.created_at)
+                break
+    return outcomes
+
+
+def _settles(hold: PointsEntry, row: PointsEntry) -> bool:
+    """Whether `row`, written after `hold` for the same thing, pays it out or returns it."""
+    if row.id < hold.id or (row.community_id, row.ref_type, row.ref_id) != (
+        hold.community_id,
+        hold.ref_type,
+        hold.ref_id,
+    ):
+        return False
+    paid_reason, returned_reason = HOLDS[hold.reason]
+    mine = row.user_id == hold.user_id
+    return (row.reason == paid_reason and not mine) or (row.reason == returned_reason and mine)
 
 
 def earned_by_reason(community_id: int, user_ids: list[int], reason: str) -> dict[int, int]:

@@ -37,12 +37,14 @@ from portal.points.forms import BadgeForm, CampaignForm, CodeForm, GiveForm, Ite
 from portal.points.models import Campaign, CatalogueItem, Redemption
 from portal.points.services import (
     CAMPAIGN_REASONS,
+    HOLDS,
     balance,
     campaigns,
     create_campaign,
     earned_by_reason,
     end_campaign,
     history,
+    hold_outcomes,
     reason_label,
     rewarded_refs,
     running_campaigns,
@@ -70,6 +72,8 @@ def index():
         "history",
         balance=balance(current_user.id, membership.community_id),
         rows=page.items,
+        holds=hold_outcomes(page.items),
+        hold_reasons=HOLDS,
         more=page.more,
         page=page.number,
         badges=badges_of(current_user.id, membership.community_id),

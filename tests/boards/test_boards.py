@@ -99,6 +99,25 @@ def test_lists_paginate_and_filter_by_tag(app, auth, hood, htmx):
     assert len(elements(tagged, "article", class_="post-card")) == 5
 
 
+def test_earlier_topics_leave_out_the_one_pinned_now(auth, hood):
+    _a, people = hood
+    volunteer = auth.login(people["volunteer"].user)
+    volunteer.post("/boards/topics", data={"title": "上周话题：晒阳台"})
+    volunteer.post("/boards/topics", data={"title": "本周话题：拿手菜"})
+    last_week, this_week = db.session.scalars(db.select(Topic).order_by(Topic.id)).all()
+    last_week.pinned_until = localtime.today() - timedelta(days=1)
+    db.session.commit()
+
+    wang = auth.login(people["wang"].user)
+    page = wang.get("/boards/chat").get_data(as_text=True)
+    assert "本周话题：拿手菜" in "".join(elements(page, class_="topic-pinned"))
+    earlier = "".join(elements(page, id="earlier-topics"))
+    assert "上周话题：晒阳台" in earlier and "本周话题：拿手菜" not in earlier
+    volunteer.post(f"/boards/topics/{this_week.id}/unpin")
+    earlier = "".join(elements(wang.get("/boards/chat").get_data(as_text=True), id="earlier-topics"))
+    assert "上周话题：晒阳台" in earlier and "本周话题：拿手菜" in earlier
+
+
 def test_volunteers_pin_weekly_topics(auth, hood):
     _a, people = hood
     assert (
@@ -142,6 +161,7 @@ def test_skill_exchange_moves_points_from_requester_to_helper_when_both_confirm(
     assert wang.post(f"/boards/exchanges/{exchange.id}/agree").status_code == 422  # only the author agrees
     assert zhao.post(f"/boards/exchanges/{exchange.id}/agree", headers=htmx).status_code == 200
     assert points.balance(people["wang"].user_id, a.id) == 85  # held
+    assert "Held: paid on completion, returned if called off" in wang.get("/points").get_data(as_text=True)
     assert wang.post(f"/boards/exchanges/{exchange.id}/confirm", headers=htmx).status_code == 200
     db.session.expire_all()
     assert db.session.get(SkillExchange, exchange.id).state == ExchangeState.AGREED
@@ -156,6 +176,34 @@ def test_skill_exchange_moves_points_from_requester_to_helper_when_both_confirm(
     )
     assert zhao.post(f"/boards/exchanges/{exchange.id}/confirm").status_code == 422  # once
     assert points.mismatched_balances() == []
+    ledger = wang.get("/points").get_data(as_text=True)
+    assert "Paid to the helper on" in ledger and "Held: paid on completion" not in ledger
+    page = wang.get(f"/boards/skills/{listing.id}").get_data(as_text=True)
+    assert 'id="respond-form"' not in page and "Your exchange on this listing is done." in page
+    assert wang.post(f"/boards/skills/{listing.id}/respond", data={"message": "再来一次"}).status_code == 422
+    assert 'id="respond-form"' in auth.login(people["liu"].user).get(f"/boards/skills/{listing.id}").get_data(
+        as_text=True
+    )  # an offer stays open to the other neighbours
+
+
+def test_a_request_met_by_a_completed_exchange_is_not_offered_to_others(auth, hood, htmx):
+    _a, people = hood
+    wang, zhang, liu = (auth.login(people[n].user) for n in ("wang", "zhang", "liu"))
+    request = {"kind": "request", "title": "谁会修自行车", "tags": "修车", "points": "5"}
+    wang.post("/boards/skills", data=request)
+    listing = db.session.scalar(db.select(SkillListing))
+    assert 'id="respond-form"' in liu.get(f"/boards/skills/{listing.id}").get_data(as_text=True)
+    zhang.post(f"/boards/skills/{listing.id}/respond", data={"message": "我会"}, headers=htmx)
+    exchange = db.session.scalar(db.select(SkillExchange))
+    wang.post(f"/boards/exchanges/{exchange.id}/agree", headers=htmx)
+    wang.post(f"/boards/exchanges/{exchange.id}/confirm", headers=htmx)
+    zhang.post(f"/boards/exchanges/{exchange.id}/confirm", headers=htmx)
+    db.session.expire_all()
+    assert db.session.get(SkillExchange, exchange.id).state == ExchangeState.COMPLETED
+    page = liu.get(f"/boards/skills/{listing.id}").get_data(as_text=True)
+    assert 'id="respond-form"' not in page and "A neighbour has helped with this request already." in page
+    assert liu.post(f"/boards/skills/{listing.id}/respond", data={"message": "我也会"}).status_code == 422
+    assert db.session.scalar(db.select(db.func.count()).select_from(SkillExchange)) == 1
 
 
 def test_a_request_beyond_the_balance_is_refused(auth, hood):
@@ -227,6 +275,10 @@ def test_help_day_need_offer_accept_complete_points(auth, hood, htmx):
     assert points.balance(people["liu"].user_id, a.id) == 100
     assert "Helped a neighbour" in zhang.get("/points").get_data(as_text=True)
     assert points.mismatched_balances() == []
+    newcomer = auth.login(people["volunteer"].user)
+    for client in (newcomer, liu, zhang):  # done: nobody is offered to help any more
+        assert 'id="offer-form"' not in client.get(f"/boards/help/{need.id}").get_data(as_text=True)
+    assert newcomer.post(f"/boards/help/{need.id}/offer", data={"message": "我也行"}).status_code == 422
 
 
 def test_help_need_validation(auth, hood):

@@ -63,3 +63,27 @@ def test_a_bounty_above_the_balance_or_a_past_day_is_refused(people):
     with pytest.raises(DomainError) as error:
         boards_help.create_need(asker, "x", "", localtime.today() - timedelta(days=1), "", "", 0)
     assert error.value.field == "needed_on"
+
+
+def test_the_ledger_says_when_held_points_were_paid_or_returned(people, auth):
+    community, asker, helper, _other = people
+    day = localtime.today() + timedelta(days=2)
+    paid = boards_help.create_need(asker, "帮忙搬柜子", "", day, "", "", 5)
+    boards_help.accept_offer(asker, boards_help.offer_help(helper, paid, ""))
+    returned = boards_help.create_need(asker, "遛狗", "", day, "", "", 6)
+    boards_help.accept_offer(asker, boards_help.offer_help(helper, returned, ""))
+    held = boards_help.create_need(asker, "修水管", "", day, "", "", 7)
+    boards_help.accept_offer(asker, boards_help.offer_help(helper, held, ""))
+    boards_help.complete_need(asker, paid)
+    boards_help.cancel_need(asker, returned)
+    db.session.commit()
+
+    page = auth.login(asker.user).get("/points").get_data(as_text=True)
+    rows = {
+        need: page.split(f"<small class=\"muted\">{need}</small>")[-1].split("</li>")[0]
+        for need in ("帮忙搬柜子", "遛狗", "修水管")
+    }
+    assert "Paid to the helper on" in rows["帮忙搬柜子"] and "-5" in rows["帮忙搬柜子"]
+    assert "Returned to you on" in rows["遛狗"] and "-6" in rows["遛狗"]
+    assert "Held: paid on completion, returned if called off" in rows["修水管"] and "-7" in rows["修水管"]
+    assert page.count("Paid to the helper on") == 1 and page.count("Returned to you on") == 1

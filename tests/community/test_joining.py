@@ -82,6 +82,42 @@ def test_an_expired_or_revoked_invite_is_refused(app, make):
     assert client.get(f"/join/{fresh.token}").status_code == 410
 
 
+def test_a_stopped_or_expired_invite_shows_the_way_forward(app, make, auth):
+    community = make.community("翠屏幸福里")
+    inviter = make.member(community, make.user("王阿姨"))
+    expired, stopped = create_invite(inviter), create_invite(inviter)
+    expired.expires_at = utcnow() - timedelta(days=1)
+    stopped.revoked_at = utcnow()
+    db.session.commit()
+    client = app.test_client()
+    en = {"Accept-Language": "en"}
+
+    response = client.get(f"/join/{expired.token}", headers=en)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 410
+    assert "This invitation expired on" in page
+    assert f'href="/apply/{community.id}"' in page and "Apply to join 翠屏幸福里" in page
+    assert f"Ask {mask_name('王阿姨')} for a new invitation link" in page and "王阿姨" not in page
+    assert 'id="join-form"' not in page
+
+    page = client.get(f"/join/{stopped.token}", headers=en).get_data(as_text=True)
+    assert "This invitation was stopped by the neighbour who sent it." in page
+    zh = client.get(f"/join/{stopped.token}").get_data(as_text=True)
+    assert "申请加入" in zh
+
+    community.accepts_applications = False
+    db.session.commit()
+    page = client.get(f"/join/{expired.token}", headers=en).get_data(as_text=True)
+    assert "/apply/" not in page and "for a new invitation link" in page
+
+    member = auth.login(inviter.user).get(f"/join/{stopped.token}", headers=en)
+    assert member.status_code == 410
+    assert "You are a member of 翠屏幸福里 already." in member.get_data(as_text=True)
+    htmx = client.post(f"/join/{stopped.token}", data=NEWCOMER, headers={"HX-Request": "true"})
+    assert htmx.status_code == 410 and htmx.headers["HX-Retarget"] == "#main"
+    assert "<html" not in htmx.get_data(as_text=True)
+
+
 def test_a_unit_of_another_community_is_refused_beside_the_field(app, make):
     community, elsewhere = make.community(), make.community()
     invite = create_invite(make.member(community))

@@ -103,6 +103,7 @@ ROUTES = [
           data=lambda w: {"title": ""}),
     Route("events.event_cancel", "POST", lambda w: f"/events/{_e(w)}/cancel-event", A_ADMIN_OBJECT),
     Route("events.admin_event", "GET", lambda w: f"/events/{_e(w)}/admin", A_STAFF_OBJECT),
+    Route("events.attendees_download", "GET", lambda w: f"/events/{_e(w)}/attendees.csv", A_STAFF_OBJECT),
     Route("events.event_counts", "GET", lambda w: f"/events/{_e(w)}/counts", A_STAFF_OBJECT),
     Route("events.door", "GET", lambda w: f"/events/{_e(w)}/door?q=邻", A_STAFF_OBJECT),
     Route("events.door_check_in", "POST",

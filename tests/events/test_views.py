@@ -330,3 +330,40 @@ def test_event_photo_is_shown(auth, town):
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert f"/uploads/{path}" in page
     assert client.get(f"/uploads/{path}").status_code == 200
+
+
+def test_staff_download_the_attendee_list_as_csv(auth, town, make):
+    import csv
+    from datetime import UTC, datetime
+
+    from portal.events.services.signups import sign_up
+
+    community, admin, volunteer, resident = town
+    event = make_event(admin, capacity=2, title="春季亲子插花")
+    late = make.member(community)
+    first = sign_up(event, resident, 1, utcnow())
+    sign_up(event, late, 0, utcnow())  # the two seats are taken: waits
+    first.created_at = datetime(2026, 12, 1, 10, 30, 5, 123456, tzinfo=UTC)
+    first.checked_in_at = datetime(2026, 12, 3, 11, 2, tzinfo=UTC)
+    db.session.commit()
+
+    page = auth.login(admin.user).get(f"/events/{event.id}/admin").get_data(as_text=True)
+    assert f'href="/events/{event.id}/attendees.csv"' in page
+    response = auth.login(volunteer.user).get(
+        f"/events/{event.id}/attendees.csv", headers={"Accept-Language": "en"}
+    )
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert f"event-{event.id}-attendees.csv" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["Name", "Building and unit", "Places", "Status", "Signed up", "Checked in"]
+    assert [(r[0], r[2], r[3]) for r in rows[1:]] == [
+        (mask_name(resident.user.display_name), "2", "Signed up"),
+        (mask_name(late.user.display_name), "1", "Waitlist"),
+    ]
+    assert rows[1][4:] == ["2026-12-01 18:30", "2026-12-03 19:02"]  # the community's clock
+    assert rows[2][5] == ""
+    assert resident.user.phone not in response.get_data(as_text=True)
+
+    assert auth.login(resident.user).get(f"/events/{event.id}/attendees.csv").status_code == 403
+    other_admin = make.member(make.community("别的小区"), roles=Role.RESIDENT | Role.ADMIN)
+    assert auth.login(other_admin.user).get(f"/events/{event.id}/attendees.csv").status_code == 404

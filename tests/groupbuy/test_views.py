@@ -4,7 +4,7 @@ import base64
 import csv
 import io
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 from PIL import Image
@@ -417,6 +417,21 @@ def test_pick_lists_by_building(world, auth, make):
     refs = set(re.findall(rf"GB{buy.id}-\d+", both.get_data(as_text=True)))
     assert refs == {o.reference for o in order_rows(buy.id) if o.user_id == wang.id}
     assert leader.get(f"{url}&by=nonsense&building=x").status_code == 200  # read as the default
+
+
+def test_orders_csv_times_are_on_the_community_clock_as_spreadsheets_read_them(world, auth):
+    buy = _arrived(world)
+    order = db.session.get(Order, order_rows(buy.id)[0].id)
+    order.status = OrderStatus.COLLECTED
+    order.collected_at = datetime(2026, 12, 1, 10, 30, 15, 123456, tzinfo=UTC)
+    db.session.commit()
+    leader = auth.login(world.leader.user)
+    export = leader.get(f"/groupbuy/{buy.id}/orders.csv", headers={"Accept-Language": "en"})
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    column = rows[0].index("Collected at")
+    collected = {row[0]: row[column] for row in rows[1:]}
+    assert collected[order.reference] == "2026-12-01 18:30"  # Asia/Shanghai, to the minute
+    assert sorted(collected.values()) == ["", "2026-12-01 18:30"]
 
 
 def test_slot_booking_page(world, auth):

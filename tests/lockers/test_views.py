@@ -260,3 +260,15 @@ def test_a_committed_change_is_pushed_to_the_board_room(world, auth, app):
     pushed = [message["args"][0] for message in sock.get_received() if message["name"] == "portal"]
     assert {"type": "locker", "point": world.point.id} in pushed
     sock.disconnect()
+
+
+def test_the_kiosk_board_labels_are_capitalised_in_english(world, auth):
+    world.locker.locked_by_admin = True
+    db.session.commit()
+    page = auth.login(world.kiosk).get(
+        f"/kiosk/points/{world.point.id}", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    labels = re.findall(r'<span class="k-(?:state|comp-state|place)[^"]*">([^<]+)</span>', page)
+    labels += re.findall(r"<h2>([^<]+)", page)
+    assert "Free" in labels and ("Online" in labels or "Offline" in labels) and "Keypad locked" in labels
+    assert all(label.strip()[0].isupper() for label in labels), labels

@@ -99,6 +99,12 @@ def test_event_staff_see_names_as_neighbours_do_and_never_find_a_hidden_one(hood
     by_digits = staff.get(f"/events/{event.id}/door?q={hood.hidden.user.phone[-4:]}").get_data(as_text=True)
     assert mask_name(HIDDEN) in by_digits and HIDDEN not in by_digits
     assert OPEN in staff.get(f"/events/{event.id}/door?q=公开").get_data(as_text=True)
+    attendees = staff.get(f"/events/{event.id}/attendees.csv").get_data(as_text=True).lstrip("\ufeff")
+    table = list(csv.reader(io.StringIO(attendees)))
+    assert table[0][:2] == ["Name", "Building and unit"]
+    assert {row[0] for row in table[1:]} == {mask_name(HIDDEN), OPEN}
+    assert "2栋 1单元" in {row[1] for row in table[1:]}
+    assert hood.hidden.user.phone not in str(table) and mask_phone(hood.hidden.user.phone) not in str(table)
 
 
 def test_admins_search_by_number_unit_or_a_name_they_may_see(hood, auth):

@@ -51,3 +51,18 @@ def test_a_notification_is_pushed_to_its_person_only_after_commit(make, socket_c
 
 def test_anonymous_sockets_are_refused(socket_client):
     assert not socket_client(None).is_connected()
+
+
+def test_the_bell_shows_the_unread_count_when_a_page_loads(make, auth):
+    community = make.community()
+    person = make.member(community)
+    for _ in range(3):
+        notify(person.user_id, "password_reset")
+    db.session.commit()
+    client = auth.login(person.user)
+    page = client.get("/notifications", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    slot = page.split('class="badge-slot">', 1)[1].split("</span></a>", 1)[0]
+    assert 'aria-label="3 unread">3</span>' in slot
+    client.post("/notifications/read")
+    page = client.get("/points").get_data(as_text=True)
+    assert 'class="badge-slot"></span>' in page

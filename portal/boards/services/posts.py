@@ -216,9 +216,14 @@ def pinned_topics(community_id: int) -> list[Topic]:
 
 
 def recent_topics(community_id: int, limit: int = 20) -> list[Topic]:
+    """Earlier topics, newest first: those pinned now are on top of the board already."""
+    not_pinned_now = sa.or_(Topic.pinned_until.is_(None), Topic.pinned_until < localtime.today())
     return list(
         db.session.scalars(
-            sa.select(Topic).where(Topic.community_id == community_id).order_by(Topic.id.desc()).limit(limit)
+            sa.select(Topic)
+            .where(Topic.community_id == community_id, not_pinned_now)
+            .order_by(Topic.id.desc())
+            .limit(limit)
         )
     )
 

@@ -65,21 +65,41 @@ def listings_query(viewer: Membership, kind: str = "", tag: str = ""):
     return tag_filter(query, SkillListing, skill_tags, tag)
 
 
-def respond(responder: Membership, listing: SkillListing, message: str) -> SkillExchange:
-    """Answer a listing: for an offer I become the requester, for a request the helper."""
+def why_not_respond(responder: Membership, listing: SkillListing):
+    """Why `responder` may not answer the listing (a message), or None when they may: a closed
+    or own listing, an exchange of theirs under way or done, a request already met."""
     if listing.status != ContentStatus.VISIBLE or not listing.open:
-        raise DomainError(_l("This listing is closed."))
+        return _l("This listing is closed.")
     if listing.author_id == responder.user_id:
-        raise DomainError(_l("This is your own listing."))
-    active = db.session.scalar(
-        sa.select(SkillExchange.id).where(
-            SkillExchange.listing_id == listing.id,
-            SkillExchange.responder_id == responder.user_id,
-            SkillExchange.state.in_([ExchangeState.PROPOSED, ExchangeState.AGREED]),
+        return _l("This is your own listing.")
+    blocking = [ExchangeState.PROPOSED, ExchangeState.AGREED, ExchangeState.COMPLETED]
+    states = set(
+        db.session.scalars(
+            sa.select(SkillExchange.state).where(
+                SkillExchange.listing_id == listing.id,
+                SkillExchange.responder_id == responder.user_id,
+                SkillExchange.state.in_(blocking),
+            )
         )
     )
-    if active:
-        raise DomainError(_l("You responded already."))
+    if ExchangeState.COMPLETED in states:
+        return _l("Your exchange on this listing is done.")
+    if states:
+        return _l("You responded already.")
+    if listing.kind == SkillKind.REQUEST and db.session.scalar(
+        sa.select(SkillExchange.id)
+        .where(SkillExchange.listing_id == listing.id, SkillExchange.state == ExchangeState.COMPLETED)
+        .limit(1)
+    ):
+        return _l("A neighbour has helped with this request already.")
+    return None
+
+
+def respond(responder: Membership, listing: SkillListing, message: str) -> SkillExchange:
+    """Answer a listing: for an offer I become the requester, for a request the helper."""
+    refusal = why_not_respond(responder, listing)
+    if refusal is not None:
+        raise DomainError(refusal)
     if listing.kind == SkillKind.OFFER:
         helper_id, requester_id = listing.author_id, responder.user_id
         if listing.points > points.balance(responder.user_id, responder.community_id):

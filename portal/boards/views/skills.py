@@ -13,7 +13,6 @@ from portal.core.db import db
 from portal.core.forms import commit_or_422
 from portal.core.htmx import redirect_to, render, wants_fragment
 from portal.core.paging import page_of, requested_page
-from portal.moderation.models import ContentStatus
 from portal.neighbors.tags import parse_tags
 from portal.points.services import balance
 
@@ -86,14 +85,7 @@ def _skill_page(listing: SkillListing, status=200, form=None, problem=None):
             form=form or RespondForm(formdata=None),
             problem=problem,
             ExchangeState=ExchangeState,
-            can_respond=listing.open
-            and listing.status == ContentStatus.VISIBLE
-            and listing.author_id != me.user_id
-            and not any(
-                e.state in (ExchangeState.PROPOSED, ExchangeState.AGREED)
-                for e in exchanges
-                if e.responder_id == me.user_id
-            ),
+            no_response=boards_skills.why_not_respond(me, listing),
             balance=balance(me.user_id, me.community_id),
         ),
     )

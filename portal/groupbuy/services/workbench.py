@@ -307,7 +307,7 @@ def orders_csv(buy: GroupBuy, viewer: Membership) -> tuple[list[str], list[list]
             people[row.user_id].name,
             people[row.user_id].phone,
             row.note,
-            row.collected_at.isoformat() if row.collected_at else "",
+            row.collected_at,
         ]
         for row in found
     ]
