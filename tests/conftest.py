@@ -255,19 +255,55 @@ def chromium():
         browser.close()
 
 
+class ConsoleErrors:
+    """The console errors and uncaught page errors of every page a test opened, each with the
+    page's address at the time; the test fails at teardown when there is any.
+
+    A console error is any `console.error`, a resource that failed to load (a 404 favicon),
+    a CSP violation. The one kind left out is the portal's own answer to a form with errors:
+    a 422 to an htmx request, shown in place (Chromium logs every 4xx fetch as a console error).
+    """
+
+    EXPECTED = ("the server responded with a status of 422",)
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def watch(self, page) -> None:
+        page.on("console", lambda message: self._console(page, message))
+        page.on("pageerror", lambda error: self.seen.append(f"{page.url}: uncaught {error}"))
+
+    def _console(self, page, message) -> None:
+        if message.type != "error" or any(mark in message.text for mark in self.EXPECTED):
+            return
+        where = message.location or {}
+        self.seen.append(f"{page.url}: {message.text} ({where.get('url', '')}:{where.get('lineNumber', '')})")
+
+
 @pytest.fixture
-def browser_page(chromium):
-    """A fresh browser context per call: `page = browser_page(viewport=PHONE, locale="zh-CN")`."""
+def console_errors():
+    return ConsoleErrors()
+
+
+@pytest.fixture
+def browser_page(chromium, console_errors):
+    """A fresh browser context per call: `page = browser_page(viewport=PHONE, locale="zh-CN")`.
+
+    Every page it opens is watched: a console error or an uncaught error on any of them fails
+    the test at teardown, listing them (ConsoleErrors)."""
     contexts = []
 
-    def new_page(viewport=None, locale="zh-CN"):
-        context = chromium.new_context(viewport=viewport or PHONE, locale=locale)
+    def new_page(viewport=None, locale="zh-CN", **options):
+        context = chromium.new_context(viewport=viewport or PHONE, locale=locale, **options)
+        context.on("page", console_errors.watch)  # window.open and popups too
         contexts.append(context)
         return context.new_page()
 
     yield new_page
     for context in contexts:
         context.close()
+    if console_errors.seen:
+        pytest.fail("console errors on the pages this test opened:\n" + "\n".join(console_errors.seen))
 
 
 def screenshot(page, name: str) -> Path:
