@@ -7,7 +7,9 @@ Both are named in the person's language. The icons are static files, drawn once 
 static/icons/icon.svg by scripts/make_icons.py.
 """
 
-from flask import Blueprint, current_app, jsonify, url_for
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, url_for
 from flask_babel import gettext as _
 
 from portal.core.i18n import language_globals
@@ -68,4 +70,7 @@ def kiosk_manifest():
 @bp.get("/favicon.ico")
 def favicon():
     """For the pages and clients that ask for /favicon.ico without reading the page's links."""
-    return current_app.send_static_file("icons/favicon.ico")
+    icon = Path(current_app.static_folder) / "icons" / "favicon.ico"
+    response = Response(icon.read_bytes(), mimetype="image/vnd.microsoft.icon")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
