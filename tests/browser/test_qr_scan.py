@@ -121,28 +121,32 @@ def test_no_camera_api_no_scan_button(live_server, browser_page, demo):
     assert page.locator("#code").is_editable()  # typing the code remains
 
 
-def _y4m(picture: Path, path: Path, size: int = 480) -> Path:
-    """A few frames of `picture` as a Y4M video, what Chromium's fake camera plays."""
+def _qr_video(text: str, path: Path, size: int = 480) -> Path:
+    """A few frames of the QR code of `text` as a Y4M video, what Chromium's fake camera plays:
+    whole pixels per module, centred on white and well inside the middle two thirds of the frame
+    that the scanner reads, so no scaling blurs it and no edge cuts it."""
+    import qrcode
     from PIL import Image
 
-    image = Image.open(picture).convert("RGB").resize((size, size)).convert("YCbCr")
-    y, cb, cr = image.split()
-    half = (size // 2, size // 2)
-    frame = b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
-    path.write_bytes(f"YUV4MPEG2 W{size} H{size} F5:1 Ip A1:1 C420jpeg\n".encode() + frame * 5)
+    code = qrcode.QRCode(border=4)
+    code.add_data(text)
+    code.make(fit=True)
+    code.box_size = max(2, size // 2 // (code.modules_count + 8))
+    picture = code.make_image().get_image().convert("L")
+    frame = Image.new("L", (size, size), 255)
+    frame.paste(picture, ((size - picture.width) // 2, (size - picture.height) // 2))
+    chroma = bytes([128]) * (size // 2) * (size // 2)  # grey: no colour
+    data = b"FRAME\n" + frame.tobytes() + chroma + chroma
+    path.write_bytes(f"YUV4MPEG2 W{size} H{size} F5:1 Ip A1:1 C420jpeg\n".encode() + data * 5)
     return path
 
 
 def test_scanning_with_the_camera_finds_the_order(live_server, chromium, demo, tmp_path):
     """Chromium's fake camera shows the order's QR code; the page reads it and opens the order."""
-    import qrcode
-
     order = ready_order()
     token = qr_token(order)
     server = live_server(kind="werkzeug")
-    picture = tmp_path / "qr.png"
-    qrcode.make(f"{server.url}/pickup/v/{token}", border=4).save(picture)
-    video = _y4m(picture, tmp_path / "qr.y4m")
+    video = _qr_video(f"{server.url}/pickup/v/{token}", tmp_path / "qr.y4m")
     errors = ConsoleErrors()
     browser = chromium.browser_type.launch(  # a browser of its own: the camera is a launch option
         executable_path=CHROMIUM,
