@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.core.i18n import bp as i18n_bp
     from portal.core.inputs import register_converters
     from portal.core.uploads import bp as uploads_bp
+    from portal.core.webapp import bp as webapp_bp
 
     register_converters(app)
     for name in DOMAINS:
@@ -127,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(uploads_bp)
+    app.register_blueprint(webapp_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

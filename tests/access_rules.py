@@ -117,4 +117,7 @@ ROUTES = [
     Route("notifications.badge", "GET", lambda w: "/notifications/badge", MEMBERS),
     Route("i18n.set_locale", "POST", lambda w: "/locale", ANYONE, data=lambda w: {"locale": "en"}),
     Route("health.healthz", "GET", lambda w: "/healthz", {**ANYONE, "platform": "ok"}),
+    Route("webapp.manifest", "GET", lambda w: "/manifest.webmanifest", ANYONE),
+    Route("webapp.kiosk_manifest", "GET", lambda w: "/kiosk.webmanifest", ANYONE),
+    Route("webapp.favicon", "GET", lambda w: "/favicon.ico", ANYONE),
 ]

@@ -255,19 +255,60 @@ def chromium():
         browser.close()
 
 
+class ConsoleErrors:
+    """The console errors and uncaught page errors of every page a test opened, each with the
+    page's address at the time; the test fails at teardown when there is any.
+
+    A console error is any `console.error`, a resource that failed to load (a 404 favicon),
+    a CSP violation. Two kinds are left out, both the portal's answer as the test asked for it
+    (Chromium logs every 4xx answer as a console error): a 422 to a form with errors, shown in
+    place, and the status of the page's own document (a test that opens a missing page checks
+    the 404 itself); a picture, script or fetch of the page that fails still counts.
+    """
+
+    EXPECTED = ("the server responded with a status of 422",)
+    FAILED_LOAD = "Failed to load resource"
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def watch(self, page) -> None:
+        page.on("console", lambda message: self._console(page, message))
+        page.on("pageerror", lambda error: self.seen.append(f"{page.url}: uncaught {error}"))
+
+    def _console(self, page, message) -> None:
+        if message.type != "error" or any(mark in message.text for mark in self.EXPECTED):
+            return
+        where = message.location or {}
+        if message.text.startswith(self.FAILED_LOAD) and where.get("url") == page.url:
+            return  # the document itself: the test sees its status
+        self.seen.append(f"{page.url}: {message.text} ({where.get('url', '')}:{where.get('lineNumber', '')})")
+
+
 @pytest.fixture
-def browser_page(chromium):
-    """A fresh browser context per call: `page = browser_page(viewport=PHONE, locale="zh-CN")`."""
+def console_errors():
+    return ConsoleErrors()
+
+
+@pytest.fixture
+def browser_page(chromium, console_errors):
+    """A fresh browser context per call: `page = browser_page(viewport=PHONE, locale="zh-CN")`.
+
+    Every page it opens is watched: a console error or an uncaught error on any of them fails
+    the test at teardown, listing them (ConsoleErrors)."""
     contexts = []
 
-    def new_page(viewport=None, locale="zh-CN"):
-        context = chromium.new_context(viewport=viewport or PHONE, locale=locale)
+    def new_page(viewport=None, locale="zh-CN", **options):
+        context = chromium.new_context(viewport=viewport or PHONE, locale=locale, **options)
+        context.on("page", console_errors.watch)  # window.open and popups too
         contexts.append(context)
         return context.new_page()
 
     yield new_page
     for context in contexts:
         context.close()
+    if console_errors.seen:
+        pytest.fail("console errors on the pages this test opened:\n" + "\n".join(console_errors.seen))
 
 
 def screenshot(page, name: str) -> Path:

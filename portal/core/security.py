@@ -8,6 +8,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "img-src 'self' data: blob:",
         "connect-src 'self' ws: wss:",
         "font-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self' blob:",  # the QR scanner's decoder runs in a worker made from a blob
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

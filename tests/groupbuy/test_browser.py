@@ -150,10 +150,12 @@ def test_group_buy_from_opening_to_pickup(live_server, make, browser_page, tmp_p
 
     # the goods arrive: the leader marks them arrived, codes go out
     leader_page.goto(f"{url}/groupbuy/{buy_id}/orders")
-    leader_page.locator("#gb-mark-arrived").click()
-    # the answer reloads the page (HX-Redirect); the verify link is on it only once the buy arrived
-    leader_page.wait_for_selector("#gb-buy-orders a[href='/pickup/verify']")
-    leader_page.wait_for_load_state("load")
+    # the answer reloads the page (HX-Redirect): wait for that navigation, not for a selector
+    # (the next goto must not start while the reload is still under way: net::ERR_ABORTED)
+    with leader_page.expect_navigation(url=f"{url}/groupbuy/{buy_id}/orders"):
+        leader_page.locator("#gb-mark-arrived").click()
+    # the verify link is on it only once the buy arrived
+    assert leader_page.locator("#gb-buy-orders a[href='/pickup/verify']").count() == 1
     screenshot(leader_page, f"groupbuy-7-leader-orders-{lang}")
 
     leader_page.goto(f"{url}/groupbuy/workbench/picklist?buy={buy_id}")
