@@ -10,8 +10,8 @@ The page's view passes `sections=sections("neighbors.profile", member=member)` a
 writes them out in order: `{% for section in sections %}{{ section }}{% endfor %}`.
 
 A section may also have a `name` and the push types (`live`) after which it is fetched again on
-its own: the page wraps it in an element whose hx-get asks for `render_one(page, name, ...)`
-(the community home's cards, portal/home).
+its own: the page wraps it in an element whose hx-get asks for that one section
+(`named_section` then `render_section`: the community home's cards, portal/home).
 """
 
 from collections.abc import Callable
@@ -65,10 +65,5 @@ def placed_sections(page: str, **args) -> list[tuple[Section, Markup]]:
 
 
 def sections(page: str, **args) -> list[Markup]:
-    """The page's sections, rendered for this request (each asks for what it shows)."""
-    rendered = []
-    for section in SECTIONS.get(page, ()):
-        context = section.context(**args)
-        if context is not None:
-            rendered.append(Markup(render_template(section.template, **context)))
-    return rendered
+    """The page's sections that have something to show, rendered for this request."""
+    return [html for _, html in placed_sections(page, **args) if html]

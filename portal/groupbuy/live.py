@@ -4,8 +4,8 @@ community's buy room hears `{"type": "groupbuy", "id": N}`. app.js turns it into
 listing listen for the second, so only what shows that buy refetches (no eval under the CSP, so
 no trigger filter), and an open listing does not refetch itself whole on every join."""
 
-import sqlalchemy as sa
-
+from portal.community.models import MembershipStatus
+from portal.community.services import membership_of
 from portal.core.db import db
 from portal.realtime import push_after_commit, register_room
 
@@ -29,18 +29,8 @@ def push_listing(community_id: int) -> None:
 
 def may_watch_buys(user, community_id: int) -> bool:
     """Active members of the community (whoever may open its buy pages)."""
-    from portal.community.models import Membership, MembershipStatus
-
-    return (
-        db.session.scalar(
-            sa.select(Membership.id).where(
-                Membership.user_id == user.id,
-                Membership.community_id == community_id,
-                Membership.status == MembershipStatus.ACTIVE,
-            )
-        )
-        is not None
-    )
+    membership = membership_of(user, community_id)
+    return membership is not None and membership.status == MembershipStatus.ACTIVE
 
 
 register_room(ROOM, may_watch_buys)

@@ -14,8 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.boards.models import Board, HelpNeed, Post, Topic
-from portal.community.models import Membership, MembershipStatus, Role
-from portal.core.db import db
+from portal.community.models import MembershipStatus, Role
+from portal.community.services import membership_of
 from portal.events.models import Event
 from portal.groupbuy.models import GroupBuy
 from portal.realtime import push_after_commit, register_room
@@ -32,14 +32,9 @@ def community_room(community_id: int) -> str:
 
 def may_watch_community(user, community_id: int) -> bool:
     """The residents of a community (people, not kiosk screens) may watch its home's room."""
-    membership = db.session.scalar(
-        sa.select(Membership).where(
-            Membership.user_id == user.id,
-            Membership.community_id == community_id,
-            Membership.status == MembershipStatus.ACTIVE,
-        )
-    )
-    return membership is not None and not membership.roles & Role.KIOSK
+    membership = membership_of(user, community_id)
+    active = membership is not None and membership.status == MembershipStatus.ACTIVE
+    return active and not membership.roles & Role.KIOSK
 
 
 def _shown_on_home(obj) -> bool:

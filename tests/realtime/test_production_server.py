@@ -47,26 +47,27 @@ def _join(session: HttpSession, buy) -> None:
 
 
 def test_two_hundred_open_sockets_while_every_page_answers(live_server, hood):
-    _community, _point, resident, buy = hood
+    community, _point, resident, buy = hood
     server = live_server(kind="production")
     phone = HttpSession(server.url).login(resident.phone, TEST_PASSWORD)
-    with Sockets(server.url, phone.cookie_header(), count=200) as sockets:
+    rooms = [f"groupbuy:{community.id}"]  # the community's buy pages
+    with Sockets(server.url, phone.cookie_header(), count=200, rooms=rooms) as sockets:
         assert sockets.errors == [] and sockets.connected == 200
         for path in [*PAGES, f"/groupbuy/{buy.id}"]:
             status, page, _ = phone.get(path)
             assert status == 200 and "<html" in page, path
-        _join(phone, buy)  # my join is pushed to every page I have open
+        _join(phone, buy)  # my join is pushed to every buy page open in the community
         arrivals = sockets.wait_for(lambda event: event == {"type": "groupbuy", "id": buy.id})
         assert len(arrivals) == 200 and sockets.connected == 200
 
 
 @pytest.mark.redis
 def test_a_push_made_in_one_web_process_reaches_sockets_of_another(live_server, hood, redis_channel):
-    _community, _point, resident, buy = hood
+    community, _point, resident, buy = hood
     config = {"REDIS_URL": REDIS_URL, "SOCKETIO_CHANNEL": redis_channel}
     web_a, web_b = live_server(kind="production", **config), live_server(kind="production", **config)
     on_b = HttpSession(web_b.url).login(resident.phone, TEST_PASSWORD)
-    with Sockets(web_b.url, on_b.cookie_header(), count=5) as sockets:
+    with Sockets(web_b.url, on_b.cookie_header(), count=5, rooms=[f"groupbuy:{community.id}"]) as sockets:
         _join(HttpSession(web_a.url).login(resident.phone, TEST_PASSWORD), buy)
         assert len(sockets.wait_for(lambda event: event == {"type": "groupbuy", "id": buy.id})) == 5
 
