@@ -75,6 +75,16 @@ def test_security_headers_and_a_csp_without_inline_script(client):
     assert client.get("/no/such/page").headers["Content-Security-Policy"] == csp
 
 
+def test_an_image_opened_alone_may_be_styled_by_the_browser_and_runs_nothing(client):
+    page_policy = client.get("/login").headers["Content-Security-Policy"]
+    with client.get("/static/icons/icon-192.png") as image:
+        assert image.status_code == 200 and image.mimetype == "image/png"
+        csp = image.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "style-src 'unsafe-inline'" in csp and "script" not in csp
+    with client.get("/static/icons/icon.svg") as svg:  # an SVG can hold script: the page policy
+        assert svg.headers["Content-Security-Policy"] == page_policy
+
+
 def test_pages_carry_the_csrf_token_for_htmx_and_no_inline_script(client):
     page = client.get("/login").get_data(as_text=True)
     assert 'hx-headers=\'{"X-CSRFToken": "' in page
