@@ -129,6 +129,15 @@ class LiveServer:
             self.log.close()
 
 
+def log_in(page, url: str, phone: str, password: str) -> None:
+    """Log a Playwright page in through the login form, as a resident would."""
+    page.goto(f"{url}/login")
+    page.locator("#phone").fill(phone)
+    page.locator("#password").fill(password)
+    page.locator("#login-form button[type=submit]").click()
+    page.wait_for_url(lambda address: "/login" not in address)  # the page is on /login until then
+
+
 class HttpSession:
     """Cookies, the CSRF token from the page's meta tag, form posts. Standard library only."""
 

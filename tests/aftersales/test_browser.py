@@ -14,6 +14,7 @@ from portal.core.db import db
 from tests.aftersales.helpers import collected_order
 from tests.conftest import PHONE, TEST_PASSWORD, screenshot
 from tests.groupbuy.helpers import make_point
+from tests.live import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,14 +26,6 @@ def _photo(path):
     draw.ellipse((330, 250, 470, 380), fill=(90, 70, 40))  # the bruise
     image.save(path, "JPEG")
     return path
-
-
-def _login(page, url, phone):
-    page.goto(f"{url}/login")
-    page.locator("#phone").fill(phone)
-    page.locator("#password").fill(TEST_PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_url(lambda address: "/login" not in address)
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
@@ -51,7 +44,7 @@ def test_report_offer_accept(live_server, make, app, browser_page, tmp_path, loc
 
     # the resident reports a bruised box with a photo from her order
     resident = browser_page(viewport=PHONE, locale=locale)
-    _login(resident, url, wang.phone)
+    log_in(resident, url, wang.phone, TEST_PASSWORD)
     resident.goto(f"{url}/groupbuy/orders/{order.id}")
     screenshot(resident, f"aftersales-1-order-{lang}")
     resident.locator("#as-report-link").click()
@@ -71,7 +64,7 @@ def test_report_offer_accept(live_server, make, app, browser_page, tmp_path, loc
 
     # the leader offers a refund
     leader_page = browser_page(viewport=PHONE, locale=locale)
-    _login(leader_page, url, leader.user.phone)
+    log_in(leader_page, url, leader.user.phone, TEST_PASSWORD)
     leader_page.goto(f"{url}/aftersales/cases/{case_id}")
     leader_page.locator("input[name=kind][value=refund]").check()
     leader_page.locator("#amount").fill("12.80")

@@ -17,20 +17,13 @@ from portal.groupbuy.models import Order
 from portal.moderation.services import trust
 from tests.conftest import PHONE, TEST_PASSWORD, screenshot
 from tests.groupbuy.helpers import make_point
+from tests.live import log_in
 
 pytestmark = pytest.mark.browser
 
 
 def _local(value):
     return to_wall_clock(value).strftime("%Y-%m-%dT%H:%M")
-
-
-def _login(page, url, phone):
-    page.goto(f"{url}/login")
-    page.locator("#phone").fill(phone)
-    page.locator("#password").fill(TEST_PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_url(lambda address: "/login" not in address)
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
@@ -50,7 +43,7 @@ def test_a_wish_becomes_a_buy_and_a_resident_joins_with_one_tap(live_server, mak
 
     # a resident wishes for rice
     wang_page = browser_page(viewport=PHONE, locale=locale)
-    _login(wang_page, url, wang.user.phone)
+    log_in(wang_page, url, wang.user.phone, TEST_PASSWORD)
     wang_page.goto(f"{url}/demand")
     wang_page.locator("a.gb-new[href='/demand/new']").click()
     wang_page.wait_for_url(f"{url}/demand/new")
@@ -70,7 +63,7 @@ def test_a_wish_becomes_a_buy_and_a_resident_joins_with_one_tap(live_server, mak
 
     # another resident +1s it from the pool with a quantity (htmx: the count changes in place)
     zhang_page = browser_page(viewport=PHONE, locale=locale)
-    _login(zhang_page, url, zhang.user.phone)
+    log_in(zhang_page, url, zhang.user.phone, TEST_PASSWORD)
     zhang_page.goto(f"{url}/demand")
     zhang_page.wait_for_load_state("load")
     box = zhang_page.locator(f"#dm-vote-{wish_id}")
@@ -84,7 +77,7 @@ def test_a_wish_becomes_a_buy_and_a_resident_joins_with_one_tap(live_server, mak
 
     # the leader sees the pool and turns the wish into a buy
     leader_page = browser_page(viewport=PHONE, locale=locale)
-    _login(leader_page, url, leader.user.phone)
+    log_in(leader_page, url, leader.user.phone, TEST_PASSWORD)
     leader_page.goto(f"{url}/demand")
     screenshot(leader_page, f"demand-4-leader-pool-{lang}")
     leader_page.goto(f"{url}/demand/{wish_id}")

@@ -18,6 +18,7 @@ from portal.groupbuy.models import BuyStatus, GroupBuy, Order, OrderStatus
 from portal.groupbuy.services.pickup_codes import qr_token
 from tests.conftest import PHONE, TEST_PASSWORD, screenshot
 from tests.groupbuy.helpers import make_point
+from tests.live import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,14 +41,6 @@ def _photo(path):
 
 def _local(value):
     return to_wall_clock(value).strftime("%Y-%m-%dT%H:%M")
-
-
-def _login(page, url, phone):
-    page.goto(f"{url}/login")
-    page.locator("#phone").fill(phone)
-    page.locator("#password").fill(TEST_PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_url(lambda address: "/login" not in address)
 
 
 def _committed(query):
@@ -79,7 +72,7 @@ def test_group_buy_from_opening_to_pickup(live_server, make, browser_page, tmp_p
     # the leader opens a buy on her phone
     leader_page = browser_page(viewport=PHONE, locale=locale)
     leader_page.on("dialog", lambda dialog: dialog.accept())
-    _login(leader_page, url, leader.user.phone)
+    log_in(leader_page, url, leader.user.phone, TEST_PASSWORD)
     leader_page.goto(f"{url}/groupbuy/new")
     now = utcnow()
     leader_page.locator("#title").fill(
@@ -108,7 +101,7 @@ def test_group_buy_from_opening_to_pickup(live_server, make, browser_page, tmp_p
 
     # two residents join on their phones
     wang_page = browser_page(viewport=PHONE, locale=locale)
-    _login(wang_page, url, wang.phone)
+    log_in(wang_page, url, wang.phone, TEST_PASSWORD)
     wang_page.goto(f"{url}/groupbuy")
     wang_page.locator(f"a.gb-card[href='/groupbuy/{buy_id}']").click()
     wang_page.wait_for_url(f"{url}/groupbuy/{buy_id}")
@@ -123,7 +116,7 @@ def test_group_buy_from_opening_to_pickup(live_server, make, browser_page, tmp_p
     assert text["joined"] in wang_page.locator(".gb-mybox").inner_text()
 
     zhang_page = browser_page(viewport=PHONE, locale=locale)
-    _login(zhang_page, url, zhang.phone)
+    log_in(zhang_page, url, zhang.phone, TEST_PASSWORD)
     zhang_page.goto(f"{url}/groupbuy/{buy_id}")
     zhang_page.locator("#gb-join button[type=submit].gb-cta").click()
     zhang_page.wait_for_selector(".gb-mybox")

@@ -15,6 +15,7 @@ from portal.groupbuy.services.joining import join_buy
 from portal.groupbuy.services.pickup_codes import mark_collected
 from tests.conftest import PHONE, TEST_PASSWORD, screenshot
 from tests.groupbuy.helpers import make_buy, make_point, order_rows, pass_deadline, state
+from tests.live import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,14 +23,6 @@ TEXT = {
     "zh-CN": {"already": "已领取", "by": "由 周** 核销"},
     "en-US": {"already": "Collected already", "by": "handed over by 周**"},
 }
-
-
-def _login(page, url, phone):
-    page.goto(f"{url}/login")
-    page.locator("#phone").fill(phone)
-    page.locator("#password").fill(TEST_PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_url(lambda address: "/login" not in address)
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
@@ -64,7 +57,7 @@ def test_slots_collected_codes_and_pick_lists_by_building(live_server, make, bro
 
     # the resident: only pickup times to come, while the point is open
     wang = browser_page(viewport=PHONE, locale=locale)
-    _login(wang, url, people[0].user.phone)
+    log_in(wang, url, people[0].user.phone, TEST_PASSWORD)
     wang.goto(f"{url}/groupbuy/orders/{wang_order.id}")
     values = wang.locator("input[name=slot]").evaluate_all("inputs => inputs.map(i => i.value)")
     offered = [datetime.fromisoformat(value) for value in values]
@@ -74,7 +67,7 @@ def test_slots_collected_codes_and_pick_lists_by_building(live_server, make, bro
 
     # the leader types a code collected already
     leader_page = browser_page(viewport=PHONE, locale=locale)
-    _login(leader_page, url, leader.user.phone)
+    log_in(leader_page, url, leader.user.phone, TEST_PASSWORD)
     leader_page.goto(f"{url}/pickup/verify")
     leader_page.locator("#point").select_option(str(point.id))
     leader_page.locator("#code").fill(f"{code[:4]} {code[4:]}")

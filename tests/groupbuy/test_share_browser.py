@@ -13,7 +13,7 @@ from portal.community.models import Role
 from portal.groupbuy import poster
 from tests.conftest import PHONE, SCREENSHOTS, TEST_PASSWORD, screenshot
 from tests.groupbuy.helpers import make_buy, make_point
-from tests.live import HttpSession
+from tests.live import HttpSession, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +26,6 @@ TEXT = {
     },
     "en-US": {"to_go": "3 斤 to go", "reached": "✓ Reached", "short": "1 斤 to go", "copied": "Link copied"},
 }
-
-
-def _login(page, url, phone):
-    page.goto(f"{url}/login")
-    page.locator("#phone").fill(phone)
-    page.locator("#password").fill(TEST_PASSWORD)
-    with page.expect_navigation():
-        page.locator("#login-form button[type=submit]").click()
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
@@ -53,7 +45,7 @@ def test_progress_is_pushed_and_the_buy_is_shared(live_server, make, browser_pag
     failed = []
     page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
-    _login(page, url, wang.phone)
+    log_in(page, url, wang.phone, TEST_PASSWORD)
 
     # the listing: a join elsewhere refetches that buy's card, not the list
     page.goto(f"{url}/groupbuy")

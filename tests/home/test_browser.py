@@ -8,17 +8,9 @@ from portal.community.models import Role
 from tests.conftest import PHONE, TEST_PASSWORD, screenshot
 from tests.groupbuy.helpers import make_buy, make_point
 from tests.iot.mqtt import wait_for
-from tests.live import HttpSession
+from tests.live import HttpSession, log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, url, phone):
-    page.goto(f"{url}/login")
-    page.locator("#phone").fill(phone)
-    page.locator("#password").fill(TEST_PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_url(lambda address: "/login" not in address)
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
@@ -33,7 +25,7 @@ def test_a_contact_request_appears_on_my_home_by_push(live_server, make, browser
     url = live_server(kind="werkzeug").url
 
     page = browser_page(viewport=PHONE, locale=locale)
-    _login(page, url, me.user.phone)
+    log_in(page, url, me.user.phone, TEST_PASSWORD)
     page.goto(f"{url}/")
     assert "阳山水蜜桃" in page.locator("#home-card-buys").inner_text()
     assert page.locator("#home-card-contacts .home-card").count() == 0

@@ -7,6 +7,7 @@ import pytest
 
 from portal.community.models import Role
 from tests.conftest import PHONE, TEST_PASSWORD, screenshot
+from tests.live import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,14 +36,6 @@ SUBNAV = """async ([selector, left]) => {
 }"""
 
 
-def _login(page, url, phone):
-    page.goto(f"{url}/login")
-    page.locator("#phone").fill(phone)
-    page.locator("#password").fill(TEST_PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_url(lambda address: "/login" not in address)
-
-
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_directory_search_fits_and_the_subnav_scrolls_with_a_cue(live_server, make, browser_page, locale):
     lang = locale[:2]
@@ -50,7 +43,7 @@ def test_directory_search_fits_and_the_subnav_scrolls_with_a_cue(live_server, ma
     admin = make.member(community, make.user("物业小周"), roles=Role.RESIDENT | Role.ADMIN | Role.LEADER)
     server = live_server(kind="werkzeug")
     page = browser_page(viewport=PHONE, locale=locale)
-    _login(page, server.url, admin.user.phone)
+    log_in(page, server.url, admin.user.phone, TEST_PASSWORD)
     page.goto(f"{server.url}/neighbors")
     screenshot(page, f"neighbors-directory-{lang}")
 

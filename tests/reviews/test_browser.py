@@ -12,6 +12,7 @@ from portal.neighbors.privacy import ensure_profile
 from portal.reviews.models import Review
 from portal.reviews.services import write_review
 from tests.conftest import PHONE, SCREENSHOTS, TEST_PASSWORD, screenshot
+from tests.live import log_in
 from tests.reviews.helpers import collected_orders, product_with_batch
 
 pytestmark = pytest.mark.browser
@@ -31,14 +32,6 @@ def _photo(path):
 def screenshot_dir():
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS
-
-
-def _login(page, url, phone):
-    page.goto(f"{url}/login")
-    page.locator("#phone").fill(phone)
-    page.locator("#password").fill(TEST_PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_url(lambda address: "/login" not in address)
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
@@ -63,7 +56,7 @@ def test_reviewing_a_collected_order_and_reading_the_archive(
         db.session.commit()
     server = live_server(kind="werkzeug")
     page = browser_page(viewport=PHONE, locale=locale)
-    _login(page, server.url, wang.user.phone)
+    log_in(page, server.url, wang.user.phone, TEST_PASSWORD)
 
     page.goto(f"{server.url}/groupbuy/orders/{orders[wang.user_id].id}")
     page.locator("#rv-order-action a[role=button]").click()

@@ -9,19 +9,12 @@ from portal.core.db import db
 from portal.surveys.models import NpsOffer
 from tests.conftest import PHONE, TEST_PASSWORD, screenshot
 from tests.iot.mqtt import wait_for
+from tests.live import log_in
 from tests.surveys.helpers import collected_order
 
 pytestmark = pytest.mark.browser
 
 CSP_MARKS = ("Content Security Policy", "Refused to")
-
-
-def _login(page, url, phone):
-    page.goto(f"{url}/login")
-    page.locator("#phone").fill(phone)
-    page.locator("#password").fill(TEST_PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_url(lambda address: "/login" not in address)
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
@@ -32,7 +25,7 @@ def test_the_card_on_home_is_answered_and_thanks(live_server, place, browser_pag
     page = browser_page(viewport=PHONE, locale=locale)
     messages = []
     page.on("console", lambda message: messages.append(message.text))
-    _login(page, url, place.resident.user.phone)
+    log_in(page, url, place.resident.user.phone, TEST_PASSWORD)
     page.goto(f"{url}/")
     card = page.locator(".nps-card")
     question = "您有多大可能把“邻里”推荐给邻居？" if lang == "zh" else "How likely are you to recommend Linli"

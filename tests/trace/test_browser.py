@@ -13,6 +13,7 @@ from portal.core.localtime import to_wall_clock
 from portal.trace import chain
 from tests.conftest import PHONE, SCREENSHOTS, TEST_PASSWORD, screenshot
 from tests.groupbuy.helpers import make_point
+from tests.live import log_in
 from tests.trace.helpers import journey, make_batch, make_product, make_supplier
 
 pytestmark = pytest.mark.browser
@@ -25,14 +26,6 @@ def _photo(path, colour=(255, 183, 120)):
         draw.ellipse((80 + i * 150, 220, 200 + i * 150, 340), fill=(236, 96, 72))
     image.save(path, "JPEG")
     return str(path)
-
-
-def _login(page, url, phone):
-    page.goto(f"{url}/login")
-    page.locator("#phone").fill(phone)
-    page.locator("#password").fill(TEST_PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_url(lambda address: "/login" not in address)
 
 
 def _fits_the_phone(page) -> bool:
@@ -61,7 +54,7 @@ def test_supplier_page_and_recording_a_step_on_a_phone(live_server, make, browse
 
     # the admin adds a certificate on the supplier page
     page = browser_page(viewport=PHONE, locale="en-US")
-    _login(page, url, admin.phone)
+    log_in(page, url, admin.phone, TEST_PASSWORD)
     page.goto(f"{url}/trace/suppliers/{supplier.id}")
     page.locator("#certificate-form summary").click()
     page.locator("#title").fill("Green food certificate 绿色食品")
@@ -84,7 +77,7 @@ def test_supplier_page_and_recording_a_step_on_a_phone(live_server, make, browse
 
     # the contact member records a step with a photo
     page = browser_page(viewport=PHONE, locale="en-US")
-    _login(page, url, contact.phone)
+    log_in(page, url, contact.phone, TEST_PASSWORD)
     page.goto(f"{url}/trace/batches/{batch.id}")
     assert "The chain is intact ✓ (5 records)" in page.inner_text("#verdict")
     page.locator("#biz_step").select_option("receiving")
