@@ -103,35 +103,31 @@ def _typed_point(form: CodeForm) -> PickupPoint | None:
     return point
 
 
-def _typed_order(form: CodeForm) -> Order | None:
-    """The open order whose code was typed at the chosen point, if this person may hand it out;
-    None when the form or the code is refused (the reason beside its field)."""
+def _typed_order(form: CodeForm) -> tuple[Order | None, Order | None]:
+    """(the open order whose code was typed at the chosen point, if this person may hand it
+    out; None when the form or the code is refused, the reason beside its field) and, for a
+    code that was used already, the order collected with it (to say when and by whom)."""
     point = _typed_point(form)
     if point is None:
-        return None
+        return None, None
     order = order_for_code(point.id, form.code.data)
-    if order is None or not may_hand_out(current_membership(), order):
-        if _collected_with(form) is not None:
-            form.code.errors = [_("This code was used already: the order was collected.")]
-        else:
-            form.code.errors = [_("No open order has this code here. Check the digits and the pickup point.")]
-        return None
-    return order
+    if order is not None and may_hand_out(current_membership(), order):
+        return order, None
+    collected = _collected_with(form)
+    if collected is not None:
+        form.code.errors = [_("This code was used already: the order was collected.")]
+    else:
+        form.code.errors = [_("No open order has this code here. Check the digits and the pickup point.")]
+    return None, collected
 
 
 def _collected_with(form: CodeForm) -> Order | None:
     """The order collected with the typed code at the chosen point, for someone who may hand
-    it out (to say when and by whom instead of a bare refusal)."""
+    it out."""
     order = collected_order_for_code(form.point.data or 0, form.code.data)
     if order is None or not may_hand_out(current_membership(), order):
         return None
     return order
-
-
-def _refused_page(form):
-    """The code form again, 422, and what became of a code collected already."""
-    collected = _collected_with(form) if form.code.errors and not form.point.errors else None
-    return _verify_page(form, status=422, collected=collected)
 
 
 @bp.post("/pickup/verify")
@@ -140,9 +136,9 @@ def _refused_page(form):
 def verify_lookup():
     """Find the order for a code (shown for a last look before handing it over)."""
     form = _code_form()
-    order = _typed_order(form)
+    order, collected = _typed_order(form)
     if order is None:
-        return _refused_page(form)
+        return _verify_page(form, status=422, collected=collected)
     return _verify_page(form, found=order)
 
 
@@ -152,9 +148,9 @@ def verify_lookup():
 def collect():
     """核销 by code: the order is handed over and marked collected (once)."""
     form = _code_form()
-    order = _typed_order(form)
+    order, collected = _typed_order(form)
     if order is None:
-        return _refused_page(form)
+        return _verify_page(form, status=422, collected=collected)
 
     def refused(error):  # collected meanwhile: said beside the code
         form.code.errors = [error.message]
