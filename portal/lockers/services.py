@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.accounts.services import hash_password
@@ -19,6 +20,7 @@ from portal.community.models import Membership, MembershipStatus, Role
 from portal.core import localtime
 from portal.core.db import db, utcnow
 from portal.core.errors import DomainError
+from portal.groupbuy.models import Order, OrderStatus
 from portal.lockers.models import (
     AlarmKind,
     CodeAttempt,
@@ -456,3 +458,34 @@ def recent_commands(locker: Locker, limit: int = 10) -> list[LockerCommand]:
             .limit(limit)
         )
     )
+
+
+def ready_for_me(user_id: int, community_id: int, limit: int) -> tuple[list, bool]:
+    """My orders ready for pickup (mine, or a neighbour's I collect), soonest slot first, each
+    with the compartment that holds it (None at a manned point); and whether there are more."""
+    orders = list(
+        db.session.scalars(
+            sa.select(Order)
+            .where(
+                Order.community_id == community_id,
+                Order.status == OrderStatus.READY,
+                sa.or_(Order.user_id == user_id, Order.delegate_user_id == user_id),
+            )
+            .options(selectinload(Order.buy), selectinload(Order.pickup_point), selectinload(Order.slot))
+            .order_by(Order.code_expires_at, Order.id)
+            .limit(limit + 1)
+        )
+    )
+    more, orders = len(orders) > limit, orders[:limit]
+    held = {}
+    if orders:
+        held = {
+            c.order_id: c
+            for c in db.session.scalars(
+                sa.select(Compartment)
+                .join(Locker)
+                .where(Compartment.order_id.in_([o.id for o in orders]), Locker.community_id == community_id)
+                .options(selectinload(Compartment.locker))
+            )
+        }
+    return [(order, held.get(order.id)) for order in orders], more

@@ -435,6 +435,7 @@ def contacts_needing_me(me: Membership, limit: int) -> tuple[list[ContactRequest
     """Requests to me still waiting for my answer, then the replies to mine of the last week
     (accepted: they are how we get in touch), newest first; and whether there are more."""
     since = utcnow() - RECENT_ANSWERS
+    waiting_first = sa.case((ContactRequest.status == ContactStatus.PENDING, 0), else_=1)
     found = list(
         db.session.scalars(
             sa.select(ContactRequest)
@@ -453,7 +454,7 @@ def contacts_needing_me(me: Membership, limit: int) -> tuple[list[ContactRequest
                 ),
             )
             .options(selectinload(ContactRequest.from_membership), selectinload(ContactRequest.to_membership))
-            .order_by(ContactRequest.status.desc(), ContactRequest.id.desc())
+            .order_by(waiting_first, ContactRequest.id.desc())
             .limit(limit + 1)
         )
     )
