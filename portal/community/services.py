@@ -118,6 +118,12 @@ def membership_of(user: User, community_id: int) -> Membership | None:
     )
 
 
+def active_membership_of(user: User, community_id: int) -> Membership | None:
+    """The person's membership of the community if it is active (who may watch its rooms)."""
+    membership = membership_of(user, community_id)
+    return membership if membership is not None and membership.is_active else None
+
+
 def active_memberships(user: User) -> list[Membership]:
     return list(
         db.session.scalars(

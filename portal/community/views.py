@@ -16,14 +16,14 @@ from portal.community.forms import (
     NewcomerJoinForm,
     unit_choices,
 )
-from portal.community.models import Community, Invite, MembershipStatus
+from portal.community.models import Community, Invite
 from portal.community.services import (
+    active_membership_of,
     apply_to_join,
     create_invite,
     find_invite,
     invites_of,
     join_by_invite,
-    membership_of,
     my_memberships,
     revoke_invite,
     switch_community,
@@ -131,14 +131,14 @@ def join(token: str):
 def _invite_stopped(invite: Invite):
     """410, with the ways forward: apply to join, or ask the inviter for a new link (and, for a
     member already in, the way in)."""
-    mine = membership_of(current_user, invite.community_id) if current_user.is_authenticated else None
+    mine = active_membership_of(current_user, invite.community_id) if current_user.is_authenticated else None
     response = render(
         "community/join_stopped.html",
         "content",
         status=410,
         invite=invite,
         revoked=invite.revoked_at is not None,
-        already_member=mine is not None and mine.status == MembershipStatus.ACTIVE,
+        already_member=mine is not None,
     )
     if wants_fragment():  # the join form posted by htmx: the page's main part, not the form
         response.headers.update({"HX-Retarget": "#main", "HX-Reswap": "innerHTML"})

@@ -2,6 +2,7 @@
 `{"type": "event-counts", "event": id}` and the counts fragment on the admin and door pages
 refetches itself (hx-trigger="portal:event-counts from:body")."""
 
+from portal.community.services import active_membership_of
 from portal.core.db import db
 from portal.realtime import push_after_commit, register_room
 
@@ -17,21 +18,13 @@ def push_counts(event) -> None:
 
 def may_watch_event(user, event_id: int) -> bool:
     """Admins and volunteers of the event's community may watch its room."""
-    from portal.community.models import Membership, MembershipStatus
     from portal.events.models import Event
     from portal.events.services.audience import is_staff
 
     event = db.session.get(Event, event_id)
     if event is None:
         return False
-    membership = db.session.scalar(
-        db.select(Membership).where(
-            Membership.user_id == user.id,
-            Membership.community_id == event.community_id,
-            Membership.status == MembershipStatus.ACTIVE,
-        )
-    )
-    return is_staff(membership)
+    return is_staff(active_membership_of(user, event.community_id))
 
 
 register_room("event", may_watch_event)

@@ -4,8 +4,7 @@ community's buy room hears `{"type": "groupbuy", "id": N}`. app.js turns it into
 listing listen for the second, so only what shows that buy refetches (no eval under the CSP, so
 no trigger filter), and an open listing does not refetch itself whole on every join."""
 
-from portal.community.models import MembershipStatus
-from portal.community.services import membership_of
+from portal.community.services import active_membership_of
 from portal.core.db import db
 from portal.realtime import push_after_commit, register_room
 
@@ -29,8 +28,7 @@ def push_listing(community_id: int) -> None:
 
 def may_watch_buys(user, community_id: int) -> bool:
     """Active members of the community (whoever may open its buy pages)."""
-    membership = membership_of(user, community_id)
-    return membership is not None and membership.status == MembershipStatus.ACTIVE
+    return active_membership_of(user, community_id) is not None
 
 
 register_room(ROOM, may_watch_buys)

@@ -14,8 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.boards.models import Board, HelpNeed, Post, Topic
-from portal.community.models import MembershipStatus, Role
-from portal.community.services import membership_of
+from portal.community.models import Role
+from portal.community.services import active_membership_of
 from portal.events.models import Event
 from portal.groupbuy.models import GroupBuy
 from portal.realtime import push_after_commit, register_room
@@ -32,9 +32,8 @@ def community_room(community_id: int) -> str:
 
 def may_watch_community(user, community_id: int) -> bool:
     """The residents of a community (people, not kiosk screens) may watch its home's room."""
-    membership = membership_of(user, community_id)
-    active = membership is not None and membership.status == MembershipStatus.ACTIVE
-    return active and not membership.roles & Role.KIOSK
+    membership = active_membership_of(user, community_id)
+    return membership is not None and not membership.has(Role.KIOSK)
 
 
 def _shown_on_home(obj) -> bool:

@@ -1,22 +1,10 @@
 """Who may watch which live room, and boards that follow orders made ready or collected."""
 
-import sqlalchemy as sa
 
+from portal.community.services import active_membership_of
 from portal.core.db import db
 from portal.core.signals import order_completed, order_ready
 from portal.realtime import push_after_commit, register_room, user_room
-
-
-def _membership(user, community_id: int):
-    from portal.community.models import Membership, MembershipStatus
-
-    return db.session.scalar(
-        sa.select(Membership).where(
-            Membership.user_id == user.id,
-            Membership.community_id == community_id,
-            Membership.status == MembershipStatus.ACTIVE,
-        )
-    )
 
 
 def may_watch_point(user, point_id: int) -> bool:
@@ -27,7 +15,7 @@ def may_watch_point(user, point_id: int) -> bool:
     point = db.session.get(PickupPoint, point_id)
     if point is None:
         return False
-    membership = _membership(user, point.community_id)
+    membership = active_membership_of(user, point.community_id)
     if membership is None:
         return False
     return membership.has(Role.KIOSK) or membership.has(Role.ADMIN) or point.host_user_id == user.id
@@ -37,7 +25,7 @@ def may_watch_community_lockers(user, community_id: int) -> bool:
     """The admins' locker pages of a community."""
     from portal.community.models import Role
 
-    membership = _membership(user, community_id)
+    membership = active_membership_of(user, community_id)
     return membership is not None and membership.has(Role.ADMIN)
 
 
