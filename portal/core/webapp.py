@@ -9,7 +9,7 @@ static/icons/icon.svg by scripts/make_icons.py.
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from portal.core.i18n import language_globals
@@ -70,5 +70,11 @@ def kiosk_manifest():
 @bp.get("/favicon.ico")
 def favicon():
     """For the pages and clients that ask for /favicon.ico without reading the page's links."""
-    icons = Path(current_app.static_folder) / "icons"
-    return send_from_directory(icons, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)
+    # Read whole rather than streamed (send_file): a client that never reads the body (a probe,
+    # a test) would otherwise leave the file open.
+    icon = Path(current_app.static_folder) / "icons" / "favicon.ico"
+    response = Response(icon.read_bytes(), mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    response.add_etag()
+    return response.make_conditional(request)

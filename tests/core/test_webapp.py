@@ -46,6 +46,6 @@ def test_the_kiosk_board_has_its_own_full_screen_manifest(app, make, auth):
 def test_favicon_ico_is_served_and_the_csp_allows_manifest_and_worker(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"  # an ICO
-    response.close()
+    assert client.get("/favicon.ico", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
     csp = client.get("/login").headers["Content-Security-Policy"]
     assert "manifest-src 'self'" in csp and "worker-src 'self' blob:" in csp
