@@ -129,9 +129,9 @@ class LiveServer:
             self.log.close()
 
 
-def log_in(page, url: str, phone: str, password: str) -> None:
-    """Log a Playwright page in through the login form, as a resident would."""
-    page.goto(f"{url}/login")
+def log_in(page, url: str, phone: str, password: str, next_path: str = "") -> None:
+    """Log a Playwright page in through the login form, as a resident would (then to next_path)."""
+    page.goto(f"{url}/login" + (f"?next={next_path}" if next_path else ""))
     page.locator("#phone").fill(phone)
     page.locator("#password").fill(password)
     page.locator("#login-form button[type=submit]").click()

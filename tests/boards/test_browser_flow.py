@@ -11,6 +11,7 @@ from portal.core.localtime import today as local_today
 from portal.moderation.services import trust
 from portal.points import services as points
 from tests.conftest import PHONE, TEST_PASSWORD, screenshot
+from tests.live import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,14 +19,6 @@ TEXT = {
     "zh": {"saved": "已保存", "offered": "你已表示愿意帮忙", "done": "已完成"},
     "en": {"saved": "Saved", "offered": "You offered to help", "done": "done"},
 }
-
-
-def log_in(page, base, user):
-    page.goto(base + "/login")
-    page.fill("main input[name=phone]", user.phone)
-    page.fill("main input[name=password]", TEST_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -45,7 +38,7 @@ def test_profile_find_help_and_points(app, make, live_server, browser_page, lang
 
     # 王阿姨 fills in her profile: tags, and who may see what
     a = browser_page(viewport=PHONE, locale="zh-CN" if lang == "zh" else "en-US")
-    log_in(a, base, helper.user)
+    log_in(a, base, helper.user.phone, TEST_PASSWORD)
     a.goto(base + "/neighbors/me")
     a.fill("#occupation", "退休教师")
     a.fill("#intro", "喜欢种花, 孙子上幼儿园, 带娃有点心得。")
@@ -69,7 +62,7 @@ def test_profile_find_help_and_points(app, make, live_server, browser_page, lang
 
     # 张先生 (another building) finds her by the tag 烘焙
     b = browser_page(viewport=PHONE, locale="zh-CN" if lang == "zh" else "en-US")
-    log_in(b, base, asker.user)
+    log_in(b, base, asker.user.phone, TEST_PASSWORD)
     b.goto(base + "/neighbors")
     b.fill("#directory-tag", "烘焙")
     with b.expect_response(lambda r: "tag=" in r.url):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PHONE
+from tests.live import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,14 +33,6 @@ def main_pages(buy_id: int) -> list[tuple[str | None, str]]:
         (RESIDENT, "/me"),
         (LEADER, "/pickup/verify"),
     ]
-
-
-def log_in(page, base_url, phone, password):
-    page.goto(f"{base_url}/login")
-    page.locator("#phone").fill(phone)
-    page.locator("#password").fill(password)
-    with page.expect_navigation():
-        page.locator("#login-form button[type=submit]").click()
 
 
 def serious_violations(page) -> list[str]:

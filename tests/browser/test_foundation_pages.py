@@ -8,6 +8,7 @@ from portal.community.services import create_invite
 from portal.core.db import db
 from portal.notifications.services import notify
 from tests.conftest import KIOSK, PHONE, TEST_PASSWORD, screenshot
+from tests.live import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,14 +28,6 @@ PAGES = [
     (None, "/apply", "apply-choose"),
     (None, "/no/such/page", "not-found"),
 ]
-
-
-def log_in(page, base_url, phone):
-    page.goto(f"{base_url}/login")
-    page.locator("#phone").fill(phone)
-    page.locator("#password").fill(TEST_PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
@@ -58,7 +51,7 @@ def test_foundation_pages_fit_phones_and_desktops(live_server, make, browser_pag
             if persona not in pages:
                 pages[persona] = browser_page(viewport=viewport, locale=locale)
                 if persona:
-                    log_in(pages[persona], server.url, people[persona].phone)
+                    log_in(pages[persona], server.url, people[persona].phone, TEST_PASSWORD)
             page = pages[persona]
             response = page.goto(server.url + path)
             assert response.status == (404 if "no/such" in path else 200), path

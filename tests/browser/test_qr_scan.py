@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from portal.groupbuy.models import Order, OrderStatus
 from portal.groupbuy.services.pickup_codes import qr_token
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, ConsoleErrors, screenshot
+from tests.live import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +21,6 @@ UNKNOWN = {
     "zh-CN": "这个二维码不是本平台的取货码或门票",
     "en": "This QR code is not a pickup code or ticket of this portal",
 }
-
-
-def log_in(page, base_url, password):
-    page.goto(f"{base_url}/login")
-    page.locator("#phone").fill(ADMIN)
-    page.locator("#password").fill(password)
-    with page.expect_navigation():
-        page.locator("#login-form button[type=submit]").click()
 
 
 def decode(page, text):
@@ -66,7 +59,7 @@ def test_scan_button_vendor_files_and_a_decode_submits(live_server, browser_page
     )
     server = live_server(kind="werkzeug")
     page = browser_page(viewport=PHONE, locale=locale)
-    log_in(page, server.url, demo)
+    log_in(page, server.url, ADMIN, demo)
 
     # the scanner and its decoder's worker are served from static/vendor
     for name in ("qr-scanner.umd.min.js", "qr-scanner-worker.min.js"):
@@ -115,7 +108,7 @@ def test_no_camera_api_no_scan_button(live_server, browser_page, demo):
     server = live_server(kind="werkzeug")
     page = browser_page(viewport=PHONE)
     page.add_init_script("Object.defineProperty(navigator, 'mediaDevices', {value: undefined})")
-    log_in(page, server.url, demo)
+    log_in(page, server.url, ADMIN, demo)
     page.goto(f"{server.url}/pickup/verify")
     assert page.locator(".qr-scan-start").is_hidden()
     assert page.locator("#code").is_editable()  # typing the code remains
@@ -157,7 +150,7 @@ def test_scanning_with_the_camera_finds_the_order(live_server, chromium, demo, t
         context = browser.new_context(viewport=PHONE, locale="zh-CN", permissions=["camera"])
         page = context.new_page()
         errors.watch(page)
-        log_in(page, server.url, demo)
+        log_in(page, server.url, ADMIN, demo)
         page.goto(f"{server.url}/pickup/verify")
         with page.expect_navigation(url=f"{server.url}/pickup/v/{token}", timeout=30000):
             page.locator(".qr-scan-start").click()

@@ -11,16 +11,9 @@ from portal.core.db import utcnow
 from tests.conftest import PHONE, TEST_PASSWORD, screenshot
 from tests.events.helpers import make_event
 from tests.iot.mqtt import wait_for
+from tests.live import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base_url, phone):
-    page.goto(f"{base_url}/login")
-    page.locator("#phone").fill(phone)
-    page.locator("#password").fill(TEST_PASSWORD)
-    page.locator("#login-form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def no_sideways_scroll(page, name):
@@ -45,7 +38,7 @@ def test_sign_up_ticket_and_check_in_with_live_count(live_server, make, browser_
 
     # the admin watches the event's admin page on one phone
     admin_page = browser_page(viewport=PHONE, locale=locale)
-    log_in(admin_page, server.url, admin.user.phone)
+    log_in(admin_page, server.url, admin.user.phone, TEST_PASSWORD)
     admin_page.goto(f"{server.url}/events/{event.id}/admin")
     counts = admin_page.locator(f"#event-counts-{event.id}")
     assert counts.locator('[data-count="checked-in"]').inner_text() == "0"
@@ -54,7 +47,7 @@ def test_sign_up_ticket_and_check_in_with_live_count(live_server, make, browser_
 
     # the resident finds the event and signs up with one companion
     page = browser_page(viewport=PHONE, locale=locale)
-    log_in(page, server.url, resident.user.phone)
+    log_in(page, server.url, resident.user.phone, TEST_PASSWORD)
     page.goto(f"{server.url}/events")
     no_sideways_scroll(page, "events list")
     screenshot(page, f"events-1-list-{lang}")
@@ -83,7 +76,7 @@ def test_sign_up_ticket_and_check_in_with_live_count(live_server, make, browser_
 
     # the admin opens the ticket link on a second phone (as a scanned QR would) and checks in
     door = browser_page(viewport=PHONE, locale=locale)
-    log_in(door, server.url, admin.user.phone)
+    log_in(door, server.url, admin.user.phone, TEST_PASSWORD)
     door.goto(ticket_link)
     assert door.locator(".checkin-name").inner_text() == "王**"  # her name is private: masked at the door
     screenshot(door, f"events-6-checkin-{lang}")

@@ -12,16 +12,10 @@ from portal.groupbuy.models import Order
 from portal.lockers.models import Locker
 from tests.conftest import KIOSK, PHONE, TEST_PASSWORD, screenshot
 from tests.iot.mqtt import forget_session, wait_for
+from tests.live import log_in
 from tests.lockers.conftest import fresh
 
 pytestmark = [pytest.mark.browser, pytest.mark.mqtt]
-
-
-def log_in(page, base_url, user, next_path):
-    page.goto(f"{base_url}/login?next={next_path}")
-    page.fill("#phone", user.phone)
-    page.fill("#password", TEST_PASSWORD)
-    page.press("#password", "Enter")
 
 
 def test_kiosk_board_follows_the_lockers_live(world, live_server, mqtt_broker, root, sim, browser_page):
@@ -40,7 +34,7 @@ def test_kiosk_board_follows_the_lockers_live(world, live_server, mqtt_broker, r
 def run_board(world, server, sim, browser_page, order):
     locker = sim(world.locker.device_id, collect_delay_s=2.5)
     page = browser_page(viewport=KIOSK)
-    log_in(page, server.url, world.kiosk, "/kiosk")
+    log_in(page, server.url, world.kiosk.phone, TEST_PASSWORD, "/kiosk")
     page.wait_for_url(f"**/kiosk/points/{world.point.id}")
     page.wait_for_selector(".k-locker.is-online")
     wait_for(lambda: page.evaluate("document.body.dataset.liveState") == "connected")
@@ -48,7 +42,7 @@ def run_board(world, server, sim, browser_page, order):
     screenshot(page, "kiosk-1-idle")
 
     resident = browser_page(viewport=PHONE)
-    log_in(resident, server.url, world.resident, f"/groupbuy/orders/{order.id}")
+    log_in(resident, server.url, world.resident.phone, TEST_PASSWORD, f"/groupbuy/orders/{order.id}")
     resident.wait_for_selector("#gb-order")
     wait_for(lambda: resident.evaluate("document.body.dataset.liveState") == "connected")
     assert resident.locator(".gb-code").count() == 0
@@ -91,7 +85,7 @@ def run_board(world, server, sim, browser_page, order):
 
     # the admin follows the same locker on a phone: its events, without sideways scrolling
     admin = browser_page(viewport=PHONE)
-    log_in(admin, server.url, world.admin, f"/admin/lockers/{world.locker.id}")
+    log_in(admin, server.url, world.admin.phone, TEST_PASSWORD, f"/admin/lockers/{world.locker.id}")
     admin.wait_for_selector(f'.lk-table td:has-text("{order.reference}")')
     for language in ("zh", "en"):
         if language == "en":
